@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { ApiError, payloadTooLarge } from '../core/errors.js';
+import { agentRoutes } from './agents.js';
+import { authenticate } from './auth.js';
+import type { ApiDeps } from './context.js';
+import { environmentRoutes } from './environments.js';
+import { errorResponse } from './errorResponse.js';
+import { eventRoutes } from './events.js';
+import { idempotency } from './idempotency.js';
+import { sessionRoutes } from './sessions.js';
+
+export type AppEnv = { Variables: { requestId: string } };
+
+/** The Managed Agents HTTP surface over the ports. `ready()` gates `/healthz`. */
+export function createApp(deps: ApiDeps, ready: () => boolean = () => true): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.use('*', async (c, next) => {
+    const requestId = `req_${randomUUID().replaceAll('-', '')}`;
+    c.set('requestId', requestId);
+    await next();
+    c.header('request-id', requestId);
+  });
+
+  app.onError((error, c) =>
+    errorResponse(error, c.get('requestId') ?? 'req_unknown', (bug) =>
+      deps.logger.error({ err: bug, path: c.req.path }, 'unhandled error'),
+    ),
+  );
+  app.notFound((c) => {
+    throw new ApiError(404, 'not_found_error', `No route for ${c.req.method} ${c.req.path}.`);
+  });
+
+  app.get('/healthz', (c) => (ready() ? c.json({ status: 'ok' }) : c.json({ status: 'starting' }, 503)));
+
+  app.use('/v1/*', async (c, next) => {
+    authenticate(c.req.raw.headers, deps.apiKeys);
+    await next();
+  });
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: deps.maxBodyBytes,
+      onError: () => {
+        throw payloadTooLarge(deps.maxBodyBytes);
+      },
+    }),
+  );
+  app.use('/v1/*', idempotency(deps.idempotency));
+
+  app.route('/v1/agents', agentRoutes(deps));
+  app.route('/v1/environments', environmentRoutes(deps));
+  app.route('/v1/sessions', sessionRoutes(deps));
+  app.route('/v1/sessions', eventRoutes(deps));
+  return app;
+}

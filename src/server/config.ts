@@ -1,0 +1,35 @@
+import { resolve } from 'node:path';
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** From BOSUN_API_KEY; when unset a key is created in the data dir on first start. */
+  apiKey: string | undefined;
+  maxBodyBytes: number;
+  heartbeatMs: number;
+  logLevel: string;
+}
+
+export const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 4680,
+  dataDir: './.bosun',
+  maxBodyBytes: 32 * 1024 * 1024,
+  heartbeatMs: 15_000,
+} as const;
+
+export function resolveConfig(
+  options: { host?: string; port?: number; dataDir?: string },
+  env: NodeJS.ProcessEnv = process.env,
+): ServerConfig {
+  return {
+    host: options.host ?? env['BOSUN_HOST'] ?? DEFAULTS.host,
+    port: options.port ?? (env['BOSUN_PORT'] ? Number(env['BOSUN_PORT']) : DEFAULTS.port),
+    dataDir: resolve(options.dataDir ?? env['BOSUN_DATA_DIR'] ?? DEFAULTS.dataDir),
+    apiKey: env['BOSUN_API_KEY'] || undefined,
+    maxBodyBytes: DEFAULTS.maxBodyBytes,
+    heartbeatMs: DEFAULTS.heartbeatMs,
+    logLevel: env['BOSUN_LOG_LEVEL'] ?? 'info',
+  };
+}

@@ -1,0 +1,467 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { StaleEpochError } from '../../core/errors.js';
+import type { IdempotencyClaim, IdempotencyStore, StoredResponse } from '../../core/idempotency.js';
+import { IDEMPOTENCY_TTL_MS } from '../../core/idempotency.js';
+import type { Lease, Leases } from '../../core/leases.js';
+import type {
+  ListOptions,
+  ResourceKind,
+  ResourceRecord,
+  ResourceStore,
+  VersionRecord,
+} from '../../core/resourceStore.js';
+import type {
+  AppendOptions,
+  EventListener,
+  NewEvent,
+  ReadOptions,
+  SessionLog,
+  StoredEvent,
+} from '../../core/sessionLog.js';
+import { emptySessionSummary, foldSessionSummary, type SessionSummary } from '../../core/sessionSummary.js';
+import { newId } from '../../protocol/ids.js';
+import { EventBus, type ListenerErrorHandler } from '../eventBus.js';
+import { UnknownSessionError } from '../errors.js';
+import { timeRangeSql } from '../sql.js';
+import { migrate } from './migrate.js';
+
+interface EventRow {
+  seq: number;
+  id: string;
+  type: string;
+  created_at: string;
+  data: string;
+  hidden: string | null;
+}
+
+interface ResourceRow {
+  id: string;
+  kind: ResourceKind;
+  parent_id: string | null;
+  ref_version: number | null;
+  status: string | null;
+  created_at: string;
+  updated_at: string;
+  archived_at: string | null;
+  revision: number;
+  body: string;
+}
+
+export interface SqliteStoreOptions {
+  /** Where a subscriber's thrown or rejected error goes; defaults to a process warning. */
+  onListenerError?: ListenerErrorHandler;
+}
+
+const USER_EVENT_PREFIXES = ['user.', 'system.'];
+const isUserEvent = (type: string) => USER_EVENT_PREFIXES.some((prefix) => type.startsWith(prefix));
+
+/**
+ * The embedded store: one SQLite file in WAL mode with `synchronous=FULL`, so a commit has
+ * reached the disk before `append` resolves (invariant 1: durable before acknowledged).
+ * better-sqlite3 is synchronous; the ports are async so a network database fits behind them.
+ */
+export class SqliteStore implements SessionLog, ResourceStore, Leases, IdempotencyStore {
+  readonly db: Database.Database;
+  private readonly bus: EventBus;
+  /** Session summaries cached by session id; the database row stays the truth. */
+  private readonly heads = new Map<string, { lastSeq: number; summary: SessionSummary }>();
+  private readonly statements;
+
+  constructor(path: string, options: SqliteStoreOptions = {}) {
+    this.bus = new EventBus(options.onListenerError);
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = ON');
+    migrate(this.db, new URL('./migrations/', import.meta.url));
+    this.statements = this.prepare();
+  }
+
+  private prepare() {
+    const db = this.db;
+    return {
+      head: db.prepare('SELECT last_seq, summary FROM session_heads WHERE session_id = ?'),
+      insertHead: db.prepare('INSERT INTO session_heads (session_id, last_seq, summary) VALUES (?, 0, ?)'),
+      updateHead: db.prepare('UPDATE session_heads SET last_seq = ?, summary = ? WHERE session_id = ?'),
+      insertEvent: db.prepare(
+        'INSERT INTO events (session_id, seq, id, type, created_at, intake_seq, data, hidden) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      leaseEpoch: db.prepare('SELECT epoch FROM leases WHERE session_id = ?'),
+      setSessionStatus: db.prepare("UPDATE resources SET status = ? WHERE id = ? AND kind = 'session'"),
+      intakeTime: db.prepare(
+        // Only a later event can take a user event in, whatever seq its intake mark names.
+        'SELECT created_at FROM events WHERE session_id = ? AND intake_seq >= ? AND seq > ? ORDER BY seq LIMIT 1',
+      ),
+      getResource: db.prepare('SELECT * FROM resources WHERE id = ? AND kind = ?'),
+    };
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  // ---- SessionLog ---------------------------------------------------------------------------
+
+  async append(sessionId: string, events: readonly NewEvent[], options: AppendOptions = {}): Promise<StoredEvent[]> {
+    const stored = this.appendSync(sessionId, events, options);
+    this.bus.publish(sessionId, stored);
+    return stored;
+  }
+
+  private appendSync(sessionId: string, events: readonly NewEvent[], options: AppendOptions): StoredEvent[] {
+    const s = this.statements;
+    const run = this.db.transaction(() => {
+      if (options.epoch !== undefined) {
+        const lease = s.leaseEpoch.get(sessionId) as { epoch: number } | undefined;
+        if (!lease || lease.epoch !== options.epoch) throw new StaleEpochError(sessionId, options.epoch);
+      }
+      const head = this.readHead(sessionId);
+      const now = new Date().toISOString();
+      let { lastSeq, summary } = head;
+      const out: StoredEvent[] = [];
+      events.forEach((event, index) => {
+        lastSeq += 1;
+        const intake = index === 0 ? (options.intakeThroughSeq ?? null) : null;
+        const storedEvent: StoredEvent = {
+          seq: lastSeq,
+          id: event.id ?? newId('event'),
+          type: event.type,
+          createdAt: now,
+          processedAt: isUserEvent(event.type) ? null : now,
+          data: event.data ?? {},
+          hidden: event.hidden ?? null,
+        };
+        s.insertEvent.run(
+          sessionId,
+          lastSeq,
+          storedEvent.id,
+          storedEvent.type,
+          now,
+          intake,
+          JSON.stringify(storedEvent.data),
+          storedEvent.hidden ? JSON.stringify(storedEvent.hidden) : null,
+        );
+        summary = foldSessionSummary(summary, storedEvent);
+        out.push(storedEvent);
+      });
+      s.updateHead.run(lastSeq, JSON.stringify(summary), sessionId);
+      if (summary.status !== head.summary.status) s.setSessionStatus.run(summary.status, sessionId);
+      return { out, head: { lastSeq, summary } };
+    });
+    try {
+      const { out, head } = run();
+      this.heads.set(sessionId, head);
+      return out;
+    } catch (error) {
+      // The transaction rolled back; the cached head may be ahead of the database.
+      this.heads.delete(sessionId);
+      throw error;
+    }
+  }
+
+  private readHead(sessionId: string): { lastSeq: number; summary: SessionSummary } {
+    const cached = this.heads.get(sessionId);
+    if (cached) return cached;
+    const row = this.statements.head.get(sessionId) as { last_seq: number; summary: string } | undefined;
+    if (!row) throw new UnknownSessionError(sessionId);
+    const head = { lastSeq: row.last_seq, summary: JSON.parse(row.summary) as SessionSummary };
+    this.heads.set(sessionId, head);
+    return head;
+  }
+
+  async read(sessionId: string, options: ReadOptions = {}): Promise<StoredEvent[]> {
+    return this.readSync(sessionId, options);
+  }
+
+  private readSync(sessionId: string, options: ReadOptions): StoredEvent[] {
+    const where = ['session_id = ?'];
+    const params: unknown[] = [sessionId];
+    if (options.afterSeq !== undefined) {
+      where.push('seq > ?');
+      params.push(options.afterSeq);
+    }
+    if (options.beforeSeq !== undefined) {
+      where.push('seq < ?');
+      params.push(options.beforeSeq);
+    }
+    if (options.types && options.types.length > 0) {
+      where.push(`type IN (${options.types.map(() => '?').join(', ')})`);
+      params.push(...options.types);
+    }
+    const time = timeRangeSql('created_at', options.createdAt);
+    where.push(...time.clauses);
+    params.push(...time.params);
+    const order = options.order === 'desc' ? 'DESC' : 'ASC';
+    const limit = options.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(options.limit))}` : '';
+    const rows = this.db
+      .prepare(
+        `SELECT seq, id, type, created_at, data, hidden FROM events WHERE ${where.join(' AND ')} ORDER BY seq ${order}${limit}`,
+      )
+      .all(...params) as EventRow[];
+    return rows.map((row) => this.toStoredEvent(sessionId, row));
+  }
+
+  private toStoredEvent(sessionId: string, row: EventRow): StoredEvent {
+    let processedAt: string | null = row.created_at;
+    if (isUserEvent(row.type)) {
+      const intake = this.statements.intakeTime.get(sessionId, row.seq, row.seq) as { created_at: string } | undefined;
+      processedAt = intake?.created_at ?? null;
+    }
+    return {
+      seq: row.seq,
+      id: row.id,
+      type: row.type,
+      createdAt: row.created_at,
+      processedAt,
+      data: JSON.parse(row.data) as Record<string, unknown>,
+      hidden: row.hidden ? (JSON.parse(row.hidden) as Record<string, unknown>) : null,
+    };
+  }
+
+  async lastSeq(sessionId: string): Promise<number> {
+    return this.readHead(sessionId).lastSeq;
+  }
+
+  subscribe(sessionId: string, afterSeq: number, listener: EventListener): () => void {
+    // Synchronous read + register: no append can slip between the two on this thread.
+    const history = this.readSync(sessionId, { afterSeq });
+    return this.bus.subscribe(sessionId, afterSeq, history, listener);
+  }
+
+  /** The cached fold of a session's log; null when the session does not exist. */
+  async sessionSummary(sessionId: string): Promise<SessionSummary | null> {
+    try {
+      return this.readHead(sessionId).summary;
+    } catch (error) {
+      if (error instanceof UnknownSessionError) return null;
+      throw error;
+    }
+  }
+
+  // ---- ResourceStore ------------------------------------------------------------------------
+
+  async insert<B extends object>(record: ResourceRecord<B>, version?: VersionRecord<B>): Promise<void> {
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          'INSERT INTO resources (id, kind, parent_id, ref_version, status, created_at, updated_at, archived_at, revision, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(...resourceParams(record.kind === 'session' ? { ...record, status: emptySessionSummary().status } : record));
+      if (version) this.insertVersion(version);
+      // A session's status column is the fold of its log from the start (empty log: idle), so
+      // lists filtered by status find new sessions and append only writes it when it changes.
+      if (record.kind === 'session') {
+        this.statements.insertHead.run(record.id, JSON.stringify(emptySessionSummary()));
+      }
+    })();
+  }
+
+  private insertVersion(version: VersionRecord): void {
+    this.db
+      .prepare('INSERT INTO resource_versions (id, version, created_at, body) VALUES (?, ?, ?, ?)')
+      .run(version.id, version.version, version.createdAt, JSON.stringify(version.body));
+  }
+
+  async get<B>(kind: ResourceKind, id: string): Promise<ResourceRecord<B> | null> {
+    const row = this.statements.getResource.get(id, kind) as ResourceRow | undefined;
+    return row ? toRecord<B>(row) : null;
+  }
+
+  async update<B extends object>(record: ResourceRecord<B>, version?: VersionRecord<B>): Promise<boolean> {
+    return this.db.transaction(() => {
+      const result = this.db
+        .prepare(
+          'UPDATE resources SET parent_id = ?, ref_version = ?, updated_at = ?, archived_at = ?, revision = ?, body = ? WHERE id = ? AND kind = ? AND revision = ?',
+        )
+        .run(
+          record.parentId,
+          record.refVersion,
+          record.updatedAt,
+          record.archivedAt,
+          record.revision,
+          JSON.stringify(record.body),
+          record.id,
+          record.kind,
+          record.revision - 1,
+        );
+      if (result.changes === 0) return false;
+      if (version) this.insertVersion(version);
+      return true;
+    })();
+  }
+
+  async delete(kind: ResourceKind, id: string): Promise<boolean> {
+    const deleted = this.db.transaction(() => {
+      const result = this.db.prepare('DELETE FROM resources WHERE id = ? AND kind = ?').run(id, kind);
+      if (result.changes === 0) return false;
+      this.db.prepare('DELETE FROM resource_versions WHERE id = ?').run(id);
+      if (kind === 'session') {
+        this.db.prepare('DELETE FROM events WHERE session_id = ?').run(id);
+        this.db.prepare('DELETE FROM session_heads WHERE session_id = ?').run(id);
+        this.db.prepare('DELETE FROM leases WHERE session_id = ?').run(id);
+      }
+      return true;
+    })();
+    if (deleted && kind === 'session') this.heads.delete(id);
+    return deleted;
+  }
+
+  async list<B>(kind: ResourceKind, options: ListOptions): Promise<ResourceRecord<B>[]> {
+    const where = ['kind = ?'];
+    const params: unknown[] = [kind];
+    const desc = options.order === 'desc';
+    if (options.parentId !== undefined) {
+      where.push('parent_id = ?');
+      params.push(options.parentId);
+    }
+    if (options.refVersion !== undefined) {
+      where.push('ref_version = ?');
+      params.push(options.refVersion);
+    }
+    if (options.statuses && options.statuses.length > 0) {
+      where.push(`status IN (${options.statuses.map(() => '?').join(', ')})`);
+      params.push(...options.statuses);
+    }
+    if (!options.includeArchived) where.push('archived_at IS NULL');
+    const time = timeRangeSql('created_at', options.createdAt);
+    where.push(...time.clauses);
+    params.push(...time.params);
+    if (options.after !== undefined) {
+      where.push(desc ? 'id < ?' : 'id > ?');
+      params.push(options.after);
+    }
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM resources WHERE ${where.join(' AND ')} ORDER BY id ${desc ? 'DESC' : 'ASC'} LIMIT ?`,
+      )
+      .all(...params, options.limit) as ResourceRow[];
+    return rows.map((row) => toRecord<B>(row));
+  }
+
+  async getVersion<B>(kind: ResourceKind, id: string, version: number): Promise<VersionRecord<B> | null> {
+    void kind;
+    const row = this.db
+      .prepare('SELECT id, version, created_at, body FROM resource_versions WHERE id = ? AND version = ?')
+      .get(id, version) as { id: string; version: number; created_at: string; body: string } | undefined;
+    return row ? { id: row.id, version: row.version, createdAt: row.created_at, body: JSON.parse(row.body) as B } : null;
+  }
+
+  async listVersions<B>(
+    kind: ResourceKind,
+    id: string,
+    options: { afterVersion?: number; limit: number },
+  ): Promise<VersionRecord<B>[]> {
+    void kind;
+    const rows = this.db
+      .prepare(
+        'SELECT id, version, created_at, body FROM resource_versions WHERE id = ? AND version > ? ORDER BY version ASC LIMIT ?',
+      )
+      .all(id, options.afterVersion ?? 0, options.limit) as Array<{
+      id: string;
+      version: number;
+      created_at: string;
+      body: string;
+    }>;
+    return rows.map((row) => ({ id: row.id, version: row.version, createdAt: row.created_at, body: JSON.parse(row.body) as B }));
+  }
+
+  // ---- Leases -------------------------------------------------------------------------------
+
+  async acquire(sessionId: string, holder: string, ttlMs: number): Promise<Lease | null> {
+    return this.db.transaction(() => {
+      const now = Date.now();
+      const row = this.db.prepare('SELECT holder, epoch, expires_at FROM leases WHERE session_id = ?').get(sessionId) as
+        | { holder: string; epoch: number; expires_at: number }
+        | undefined;
+      if (row && row.holder !== holder && row.expires_at > now) return null;
+      const epoch = (row?.epoch ?? 0) + 1;
+      const expiresAt = now + ttlMs;
+      this.db
+        .prepare(
+          'INSERT INTO leases (session_id, holder, epoch, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (session_id) DO UPDATE SET holder = excluded.holder, epoch = excluded.epoch, expires_at = excluded.expires_at',
+        )
+        .run(sessionId, holder, epoch, expiresAt);
+      return { sessionId, holder, epoch, expiresAt };
+    })();
+  }
+
+  async renew(lease: Lease, ttlMs: number): Promise<boolean> {
+    const expiresAt = Date.now() + ttlMs;
+    const result = this.db
+      // expires_at = 0 marks a released lease (see release): it is gone, not merely late.
+      .prepare('UPDATE leases SET expires_at = ? WHERE session_id = ? AND holder = ? AND epoch = ? AND expires_at > 0')
+      .run(expiresAt, lease.sessionId, lease.holder, lease.epoch);
+    if (result.changes === 0) return false;
+    lease.expiresAt = expiresAt;
+    return true;
+  }
+
+  async release(lease: Lease): Promise<void> {
+    // Keep the row (and its epoch) so the next holder's epoch is still higher; only expire it.
+    this.db
+      .prepare('UPDATE leases SET expires_at = 0 WHERE session_id = ? AND holder = ? AND epoch = ?')
+      .run(lease.sessionId, lease.holder, lease.epoch);
+  }
+
+  // ---- IdempotencyStore ---------------------------------------------------------------------
+
+  async claim(key: string, fingerprint: string, now: number): Promise<IdempotencyClaim> {
+    return this.db.transaction((): IdempotencyClaim => {
+      this.db.prepare('DELETE FROM idempotency_keys WHERE created_at < ?').run(now - IDEMPOTENCY_TTL_MS);
+      const row = this.db.prepare('SELECT fingerprint, status, body FROM idempotency_keys WHERE key = ?').get(key) as
+        | { fingerprint: string; status: number | null; body: string | null }
+        | undefined;
+      if (!row) {
+        this.db
+          .prepare('INSERT INTO idempotency_keys (key, fingerprint, created_at) VALUES (?, ?, ?)')
+          .run(key, fingerprint, now);
+        return { state: 'claimed' };
+      }
+      if (row.fingerprint !== fingerprint) return { state: 'mismatch' };
+      if (row.status === null || row.body === null) return { state: 'in_flight' };
+      return { state: 'replay', response: { status: row.status, body: row.body } };
+    })();
+  }
+
+  async complete(key: string, response: StoredResponse): Promise<void> {
+    this.db.prepare('UPDATE idempotency_keys SET status = ?, body = ? WHERE key = ?').run(response.status, response.body, key);
+  }
+
+  async releaseKey(key: string): Promise<void> {
+    this.db.prepare('DELETE FROM idempotency_keys WHERE key = ? AND status IS NULL').run(key);
+  }
+}
+
+function resourceParams(record: ResourceRecord): unknown[] {
+  return [
+    record.id,
+    record.kind,
+    record.parentId,
+    record.refVersion,
+    record.status,
+    record.createdAt,
+    record.updatedAt,
+    record.archivedAt,
+    record.revision,
+    JSON.stringify(record.body),
+  ];
+}
+
+function toRecord<B>(row: ResourceRow): ResourceRecord<B> {
+  return {
+    id: row.id,
+    kind: row.kind,
+    parentId: row.parent_id,
+    refVersion: row.ref_version,
+    status: row.status,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    archivedAt: row.archived_at,
+    revision: row.revision,
+    body: JSON.parse(row.body) as B,
+  };
+}
