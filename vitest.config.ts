@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // The second reporter prints the `Tests: N passed, N failed` closing line CI looks for.
+    reporters: ['default', './test/reporters/summaryLine.ts'],
   },
 });

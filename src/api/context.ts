@@ -1,7 +1,8 @@
 import type { IdempotencyStore } from '../core/idempotency.js';
+import type { ModelProfile } from '../core/modelProvider.js';
+import type { Previews } from '../core/previews.js';
 import type { ResourceStore } from '../core/resourceStore.js';
 import type { SessionLog } from '../core/sessionLog.js';
-import type { SessionSummary } from '../core/sessionSummary.js';
 import type { Wake } from '../core/wake.js';
 
 /** What the HTTP layer is given by the composition root: ports only, never adapters. */
@@ -9,8 +10,11 @@ export interface ApiDeps {
   log: SessionLog;
   resources: ResourceStore;
   idempotency: IdempotencyStore;
-  sessionSummary(sessionId: string): Promise<SessionSummary | null>;
   wake: Wake;
+  /** The model's profile, or null for a model no provider serves (a 400 at agent and session create). */
+  modelProfile(modelId: string): ModelProfile | null;
+  /** Live model output for streams that opt in with `event_deltas`. */
+  previews: Previews;
   /** Accepted API keys; every request under /v1 must present one. */
   apiKeys: readonly string[];
   /** Upper bound on request bodies, in bytes. */

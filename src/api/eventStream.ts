@@ -43,12 +43,18 @@ export function openEventStream(
       heartbeat.unref();
       const onAbort = () => close();
       signal.addEventListener('abort', onAbort, { once: true });
+      const stopPreviews =
+        deltaTypes.size > 0
+          ? relayPreviews(deps, sessionId, deltaTypes, (frame) => {
+              if (!closed) controller.enqueue(frame);
+            })
+          : () => {};
       cleanup = () => {
         unsubscribe();
+        stopPreviews();
         clearInterval(heartbeat);
         signal.removeEventListener('abort', onAbort);
       };
-      void deltaTypes; // previews are relayed by the brain's preview channel (see brain/previews)
     },
     cancel() {
       cleanup();
@@ -62,5 +68,27 @@ export function openEventStream(
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
     },
+  });
+}
+
+/**
+ * Previews for the opted-in types only. A delta names its event by id, so the connection
+ * remembers which ids it opened; deltas of types it did not ask for are dropped with them.
+ */
+function relayPreviews(
+  deps: ApiDeps,
+  sessionId: string,
+  deltaTypes: ReadonlySet<string>,
+  send: (frame: Uint8Array) => void,
+): () => void {
+  const opened = new Set<string>();
+  return deps.previews.subscribe(sessionId, (event) => {
+    if (event.type === 'event_start') {
+      if (!deltaTypes.has(event.event.type)) return;
+      opened.add(event.event.id);
+      send(sseMessage('event_start', event));
+    } else if (opened.has(event.event_id)) {
+      send(sseMessage('event_delta', event));
+    }
   });
 }

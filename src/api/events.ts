@@ -87,7 +87,7 @@ function toNewEvent(event: UserEventParams): NewEvent {
 
 async function assertAcceptsEvents(deps: ApiDeps, session: SessionRecord, events: readonly UserEventParams[]) {
   if (session.archivedAt) throw invalidRequest(`Session ${session.id} is archived and accepts no events.`);
-  const summary = await deps.sessionSummary(session.id);
+  const summary = await deps.log.sessionSummary(session.id);
   if (summary?.status === 'terminated') throw invalidRequest(`Session ${session.id} is terminated and accepts no events.`);
   if (events.some((event) => event.type === 'user.tool_result')) {
     const environment = await deps.resources.get<{ config?: { type?: string } }>('environment', session.body.environment_id);

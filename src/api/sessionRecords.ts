@@ -27,7 +27,7 @@ export async function loadSession(deps: ApiDeps, id: string): Promise<SessionRec
 }
 
 export async function renderSession(deps: ApiDeps, record: SessionRecord): Promise<BetaManagedAgentsSession> {
-  const summary = await deps.sessionSummary(record.id);
+  const summary = await deps.log.sessionSummary(record.id);
   const status = (summary?.status ?? record.status ?? 'idle') as BetaManagedAgentsSession['status'];
   const derived = summary
     ? renderSessionUsage(summary, record.createdAt, new Date())

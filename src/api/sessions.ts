@@ -37,6 +37,12 @@ export function sessionRoutes(deps: ApiDeps): Hono {
       throw invalidRequest('resources: session resources (files, repositories, memory stores) are not supported yet.');
     }
     const agent = await resolveSessionAgent(deps, params.agent);
+    if (params.budget && !deps.modelProfile(agent.snapshot.model.id)?.pricing) {
+      throw invalidRequest(
+        `budget: model ${agent.snapshot.model.id} has no list price, so a budget cannot be enforced; configure its pricing or omit the budget.`,
+        { errorCode: 'model_not_budgetable' },
+      );
+    }
     const body: SessionBody = {
       agent: agent.snapshot,
       environment_id: environment.id,
@@ -112,7 +118,7 @@ export function sessionRoutes(deps: ApiDeps): Hono {
     const unsupported = sessionUpdateUnsupported(params);
     if (unsupported) throw invalidRequest(`Invalid request body: ${unsupported.path.join('.')}: ${unsupported.message}`);
     const id = c.req.param('id');
-    const summary = await deps.sessionSummary(id);
+    const summary = await deps.log.sessionSummary(id);
     const consumedMinor = summary ? Math.round(summary.costMicroUsd / 10_000) : 0;
     let changes: Record<string, unknown> | null = null;
     const record = await updateRecord<SessionBody>(store, 'session', id, (current) => {
@@ -130,7 +136,7 @@ export function sessionRoutes(deps: ApiDeps): Hono {
     const record = await updateRecord<SessionBody>(store, 'session', id, (current) =>
       current.archivedAt ? null : { record: { ...current, archivedAt: new Date().toISOString() } },
     );
-    const summary = await deps.sessionSummary(id);
+    const summary = await deps.log.sessionSummary(id);
     // The API reports an archived session as terminated (SDK 1.10.0 CHANGELOG); the log says so too.
     if (summary && summary.status !== 'terminated') {
       await deps.log.append(id, [{ type: 'session.status_terminated', data: {} }]);

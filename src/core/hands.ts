@@ -31,12 +31,49 @@ export interface Hands {
   destroy(sessionId: string, options?: { purge?: boolean }): Promise<void>;
 }
 
-/** One sandbox backend (bubblewrap, local, remote). `Hands` composes a backend with the toolset. */
+/**
+ * One session's sandbox from one backend (bubblewrap, local, remote). `Hands` composes a backend
+ * with the toolset. Nothing here throws for what the sandboxed program did: a crash, a limit or a
+ * timeout is an outcome the toolset turns into an error result the model can read.
+ */
 export interface Sandbox {
   readonly backend: string;
-  run(
-    command: { argv: string[]; cwd?: string; stdin?: string; timeoutMs: number },
-    signal: AbortSignal,
-  ): Promise<{ exitCode: number | null; stdout: string; stderr: string; killedBy?: string }>;
+  /** The session's workspace as the sandbox sees it; the tools' working directory. */
+  readonly workdir: string;
+  /** Runs `command` in the session's persistent shell, started on first use; cwd and env persist. */
+  exec(command: string, options: { timeoutMs: number; maxOutputChars: number }, signal: AbortSignal): Promise<ShellOutcome>;
+  /** Kills the persistent shell and everything it started; the next `exec` starts a fresh one. */
+  restartShell(): Promise<void>;
+  /** Runs one program to completion in a fresh process with the sandbox's view and limits. */
+  run(command: SandboxCommand, signal: AbortSignal): Promise<RunOutcome>;
+  /** Kills every process of the sandbox; the workspace stays on disk. */
   dispose(): Promise<void>;
+}
+
+export interface SandboxCommand {
+  argv: string[];
+  stdin?: string;
+  timeoutMs: number;
+  /** Output beyond this is dropped and `truncated` set (default 8 MiB). */
+  maxOutputBytes?: number;
+}
+
+/** A sandbox limit that a call ran into, so the model is told why its command died. */
+export type LimitHit = 'memory' | 'pids';
+
+export type ShellOutcome =
+  | { status: 'exited'; exitCode: number; output: string; truncated: boolean; limitHit?: LimitHit }
+  | { status: 'timed_out' }
+  | { status: 'aborted' }
+  /** The shell (and every process it started) is gone; `reason` is written for the model. */
+  | { status: 'died'; reason: string };
+
+export interface RunOutcome {
+  /** `null` when the process was killed by a signal. */
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  truncated: boolean;
+  killedBy?: 'timeout' | 'abort' | 'signal';
+  limitHit?: LimitHit;
 }

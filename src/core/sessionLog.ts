@@ -76,4 +76,6 @@ export interface SessionLog {
    * inside the append's transaction). Null when the session does not exist.
    */
   sessionSummary(sessionId: string): Promise<SessionSummary | null>;
+  /** Sessions whose summary says they need a brain (see `needsBrain`), for the workers' sweep. */
+  activeSessions(): Promise<string[]>;
 }

@@ -23,6 +23,9 @@ export interface SessionSummary {
   runningSince: string | null;
   /** Frozen duration for terminated sessions. */
   terminatedAt: string | null;
+  /** Seq of the latest user event, and how far the brain has taken user events in. */
+  lastUserSeq: number;
+  intakeThrough: number;
 }
 
 export const emptySessionSummary = (): SessionSummary => ({
@@ -37,7 +40,15 @@ export const emptySessionSummary = (): SessionSummary => ({
   activeMs: 0,
   runningSince: null,
   terminatedAt: null,
+  lastUserSeq: 0,
+  intakeThrough: 0,
 });
+
+/** The session has work for a brain: it is mid-turn, or input waits that no brain took in. */
+export function needsBrain(summary: SessionSummary): boolean {
+  if (summary.status === 'terminated') return false;
+  return summary.status === 'running' || summary.status === 'rescheduling' || summary.lastUserSeq > (summary.intakeThrough ?? 0);
+}
 
 const STATUS_OF_EVENT: Record<string, SessionStatus> = {
   'session.status_running': 'running',
@@ -48,8 +59,10 @@ const STATUS_OF_EVENT: Record<string, SessionStatus> = {
 
 const num = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
 
-export function foldSessionSummary(summary: SessionSummary, event: StoredEvent): SessionSummary {
+export function foldSessionSummary(summary: SessionSummary, event: StoredEvent, intakeThroughSeq?: number): SessionSummary {
   const next = { ...summary };
+  if (event.type.startsWith('user.') || event.type.startsWith('system.')) next.lastUserSeq = event.seq;
+  if (intakeThroughSeq !== undefined) next.intakeThrough = Math.max(next.intakeThrough ?? 0, intakeThroughSeq);
   const status = STATUS_OF_EVENT[event.type];
   if (status) {
     if (next.runningSince && status !== 'running') {

@@ -219,9 +219,12 @@ export function pickAgentBody(agent: AgentBody): AgentBody {
   return { name, description, system, model, metadata, tools, mcp_servers, skills, multiagent, execution_identity };
 }
 
-/** Structural equality, blind to key order and to keys whose value is `undefined` (JSON drops them). */
+/**
+ * Equality of the versioned fields only, so whole stored agents can be passed; blind to key order and
+ * to keys whose value is `undefined` (JSON drops them).
+ */
 export function agentBodiesEqual(a: AgentBody, b: AgentBody): boolean {
-  return jsonEqual(a, b);
+  return jsonEqual(pickAgentBody(a), pickAgentBody(b));
 }
 
 function jsonEqual(a: unknown, b: unknown): boolean {
@@ -249,7 +252,6 @@ function textOrNull(text: string | null | undefined): string | null {
   return text ? text : null;
 }
 
-// A Map, not property writes: a `__proto__` key must stay an ordinary key.
 function patchMetadata(stored: Record<string, string>, patch: Record<string, string | null>): Record<string, string> {
   const next = new Map(Object.entries(stored));
   for (const [key, value] of Object.entries(patch)) {
@@ -269,18 +271,25 @@ function resolveModel(
   refs: AgentRefResolver,
 ): BetaManagedAgentsModelConfig {
   const config = typeof params === 'string' ? { id: params } : params;
-  const effort =
-    config.effort == null
-      ? ((config.effort === undefined ? storedEffort : undefined) ?? {
-          type: refs.defaultEffort?.(config.id) ?? DEFAULT_EFFORT,
-        })
-      : { type: typeof config.effort === 'string' ? config.effort : config.effort.type };
   return {
     id: config.id,
-    effort,
+    effort: resolveEffort(config.effort, storedEffort, () => refs.defaultEffort?.(config.id) ?? DEFAULT_EFFORT),
     speed: config.speed ?? 'standard',
     ...(config.inference_geo == null ? {} : { inference_geo: config.inference_geo }),
   };
+}
+
+type EffortParams = Exclude<ModelParams, string>['effort'];
+
+// Null on update is read as "take the default", as the multiagent params document for their nulls.
+function resolveEffort(
+  param: EffortParams,
+  stored: BetaManagedAgentsModelConfig['effort'],
+  fallback: () => EffortLevel,
+): NonNullable<BetaManagedAgentsModelConfig['effort']> {
+  if (param === undefined && stored) return stored;
+  if (param == null) return { type: fallback() };
+  return { type: typeof param === 'string' ? param : param.type };
 }
 
 function resolveSkill(skill: SkillParams, refs: AgentRefResolver): AgentBody['skills'][number] {
@@ -309,27 +318,28 @@ function resolveMultiagent(
   const base = stored?.type === 'multiagent_20261001' ? stored : undefined;
   return {
     type: 'multiagent_20261001',
-    advisor: member(params.advisor, base?.advisor, { type: 'disabled' }, (a) =>
+    advisor: member(params.advisor, base?.advisor, () => ({ type: 'disabled' }), (a) =>
       a.type === 'enabled' ? { type: 'enabled', model: a.model } : { type: 'disabled' },
     ),
-    subagents: member(params.subagents, base?.subagents, SPAWNING_DEFAULT, (p, s) => resolveSpawning(p, s, ctx)),
-    workflows: member(params.workflows, base?.workflows, SPAWNING_DEFAULT, (p, s) => resolveSpawning(p, s, ctx)),
+    subagents: member(params.subagents, base?.subagents, spawningDefault, (p, s) => resolveSpawning(p, s, ctx)),
+    workflows: member(params.workflows, base?.workflows, spawningDefault, (p, s) => resolveSpawning(p, s, ctx)),
   };
 }
 
 type Spawning = BetaManagedAgentsMultiagentSubagents;
-const ENABLED = { type: 'enabled' } as const;
-const SPAWNING_DEFAULT: Spawning = { type: 'enabled', inline_agents: ENABLED, predefined_agents: [] };
+// Fresh objects on every call: a shared default would be aliased into every body that takes it.
+const enabled = () => ({ type: 'enabled' as const });
+const spawningDefault = (): Spawning => ({ type: 'enabled', inline_agents: enabled(), predefined_agents: [] });
 
 /** Omitted keeps the stored value, null takes the default, and a changed `type` starts from defaults. */
 function member<P extends { type: string }, R extends { type: string }>(
   param: P | null | undefined,
   stored: R | undefined,
-  fallback: R,
+  fallback: () => R,
   resolve: (param: P, sameTypeStored: R | undefined) => R,
 ): R {
-  if (param === undefined) return stored ?? fallback;
-  if (param === null) return fallback;
+  if (param === undefined) return stored ?? fallback();
+  if (param === null) return fallback();
   return resolve(param, stored?.type === param.type ? stored : undefined);
 }
 
@@ -338,7 +348,7 @@ function resolveSpawning(params: SpawningParams, stored: Spawning | undefined, c
   const prev = stored?.type === 'enabled' ? stored : undefined;
   return {
     type: 'enabled',
-    inline_agents: keep(params.inline_agents, prev?.inline_agents ?? ENABLED, (i) => (i === null ? ENABLED : { type: i.type })),
+    inline_agents: keep(params.inline_agents, prev?.inline_agents ?? enabled(), (i) => (i === null ? enabled() : { type: i.type })),
     predefined_agents: keep(params.predefined_agents, prev?.predefined_agents ?? [], (list) =>
       (list ?? []).map((e) => resolveEntry(e, ctx)),
     ),

@@ -235,7 +235,7 @@ interface ResolvedDefaults {
 
 function resolveDefaults(config: z.output<typeof defaultConfigSchema> | null | undefined, policy: PermissionPolicy) {
   // "Whether tools are enabled ... Defaults to true if not specified."
-  return { enabled: config?.enabled ?? true, permission_policy: config?.permission_policy ?? policy };
+  return { enabled: config?.enabled ?? true, permission_policy: config?.permission_policy ?? { ...policy } };
 }
 
 function applyOverride(override: z.output<typeof defaultConfigSchema> | undefined, defaults: ResolvedDefaults) {

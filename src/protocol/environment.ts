@@ -86,7 +86,8 @@ function checkPackageRule(mode: 'create' | 'update') {
     if (!listsAnyPackage(config.packages)) return;
     const allowed = config.networking.allow_package_managers;
     const violates = mode === 'create' ? allowed !== true : allowed === false;
-    if (violates) ctx.addIssue({ code: 'custom', path: allowPackageManagersPath(), message: PACKAGES_NEED_PACKAGE_MANAGERS });
+    if (!violates) return;
+    ctx.addIssue({ code: 'custom', path: allowPackageManagersPath(), message: PACKAGES_NEED_PACKAGE_MANAGERS });
   };
 }
 
@@ -208,7 +209,10 @@ function patchEnvironmentMetadata(
   return next;
 }
 
-function updateConfig(current: EnvironmentConfig, params: EnvironmentConfigParams | null | undefined): EnvironmentConfig {
+function updateConfig(
+  current: EnvironmentConfig,
+  params: EnvironmentConfigParams | null | undefined,
+): EnvironmentConfig {
   if (params == null) return current;
   if (params.type === 'cloud' && current.type === 'cloud') return mergeCloudConfig(current, params);
   if (params.type === 'self_hosted' && current.type === 'self_hosted') return current;

@@ -119,7 +119,10 @@ describe('userEventSchema', () => {
     { type: 'user.message', content: [{ type: 'image', source: { type: 'base64', data: 'AA==', media_type: 'image/png' } }] },
     { type: 'user.message', content: [{ type: 'image', source: { type: 'url', url: 'https://x/y.png' } }] },
     { type: 'user.message', content: [{ type: 'image', source: { type: 'file', file_id: 'file_1' } }] },
-    { type: 'user.message', content: [{ type: 'document', source: { type: 'text', data: 'x', media_type: 'text/plain' }, title: 't', context: null }] },
+    {
+      type: 'user.message',
+      content: [{ type: 'document', source: { type: 'text', data: 'x', media_type: 'text/plain' }, title: 't', context: null }],
+    },
     { type: 'user.message', content: [{ type: 'document', source: { type: 'base64', data: 'AA==', media_type: 'application/pdf' } }] },
     { type: 'user.message', content: [{ type: 'document', source: { type: 'url', url: 'https://x/y.pdf' } }] },
     { type: 'user.message', content: [{ type: 'document', source: { type: 'file', file_id: 'file_1' } }] },
@@ -170,7 +173,12 @@ describe('userEventSchema', () => {
   });
 
   describe('user.define_outcome', () => {
-    const outcome = (extra: object) => ({ type: 'user.define_outcome', description: 'd', rubric: { type: 'text', content: 'r' }, ...extra });
+    const outcome = (extra: object) => ({
+      type: 'user.define_outcome',
+      description: 'd',
+      rubric: { type: 'text', content: 'r' },
+      ...extra,
+    });
 
     it('defaults max_iterations to 3', () => {
       expect(userEventSchema.parse(outcome({}))).toMatchObject({ max_iterations: 3 });

@@ -186,7 +186,8 @@ const userToolConfirmationParamsSchema = z
   .superRefine((event, ctx) => {
     // "Only allowed when result is 'deny'." A null message says nothing, so it passes.
     if (event.result === 'allow' && event.deny_message != null) {
-      ctx.addIssue({ code: 'custom', path: ['deny_message'], message: "deny_message is only allowed when result is 'deny'." });
+      const message = "deny_message is only allowed when result is 'deny'.";
+      ctx.addIssue({ code: 'custom', path: ['deny_message'], message });
     }
   });
 
@@ -258,7 +259,10 @@ function systemMessageIssue(events: readonly { type: string }[], index: number):
   if (index !== events.length - 1) return 'system.message must be the last event in the request.';
   const previous = events[index - 1];
   if (previous === undefined || !SYSTEM_MESSAGE_ANCHORS.has(previous.type)) {
-    return 'system.message must immediately follow the user.message, user.tool_result or user.custom_tool_result it accompanies.';
+    return (
+      'system.message must immediately follow the user.message, user.tool_result or ' +
+      'user.custom_tool_result it accompanies.'
+    );
   }
   return undefined;
 }
@@ -395,7 +399,10 @@ const refusalStopDetailsSchema = z.strictObject({
 
 const toolInput = z.record(z.string(), z.unknown());
 const crossPostThread = { session_thread_id: z.string().nullish() };
-const permission = { evaluated_permission: evaluatedPermissionSchema.optional(), evaluation: toolEvaluationSchema.optional() };
+const permission = {
+  evaluated_permission: evaluatedPermissionSchema.optional(),
+  evaluation: toolEvaluationSchema.optional(),
+};
 const toolResult = { content: toolResultContentSchema.optional(), is_error: z.boolean().nullish() };
 
 // The snapshot's nested tools, servers and skills are validated by agent.ts schemas.
@@ -405,7 +412,10 @@ const sessionAgentSnapshot = z.custom<BetaManagedAgentsSessionAgent>(
 
 export const serverEventSchema = z.discriminatedUnion('type', [
   serverEvent('session.status_running', {}),
-  serverEvent('session.status_idle', { stop_reason: stopReasonSchema, stop_details: refusalStopDetailsSchema.nullable() }),
+  serverEvent('session.status_idle', {
+    stop_reason: stopReasonSchema,
+    stop_details: refusalStopDetailsSchema.nullable(),
+  }),
   serverEvent('session.status_rescheduled', {}),
   serverEvent('session.status_terminated', {}),
   serverEvent('session.error', { error: sessionErrorObjectSchema }),

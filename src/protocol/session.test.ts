@@ -51,7 +51,11 @@ const pairs = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i)
 
 describe('sessionCreateSchema', () => {
   it('accepts the SDK example', () => {
-    const params = { ...minimal, initial_events: [message] } satisfies Create;
+    const params = {
+      agent: 'agent_011CZkYpogX7uDKUyvBTophP',
+      environment_id: 'env_011CZkZ9X2dpNyB7HsEFoRfW',
+      initial_events: [{ type: 'user.message', content: [{ type: 'text', text: 'Where is my order #1234?' }] }],
+    } satisfies Create;
     expect(sessionCreateSchema.parse(params)).toEqual(params);
   });
 
@@ -102,7 +106,8 @@ describe('sessionCreateSchema', () => {
     });
 
     it('rejects other currencies, other types, null and unknown fields', () => {
-      expect(sessionCreateSchema.safeParse({ ...minimal, budget: { ...budget, max_list_cost: { amount: '1', currency: 'EUR' } } }).success).toBe(false);
+      const euros = { ...budget, max_list_cost: { amount: '1', currency: 'EUR' } };
+      expect(sessionCreateSchema.safeParse({ ...minimal, budget: euros }).success).toBe(false);
       expect(sessionCreateSchema.safeParse({ ...minimal, budget: { ...budget, type: 'soft' } }).success).toBe(false);
       expect(sessionCreateSchema.safeParse({ ...minimal, budget: null }).success).toBe(false);
       expect(issuesOf(sessionCreateSchema, { ...minimal, budget: { ...budget, period: 'month' } })).toEqual([
@@ -171,7 +176,12 @@ describe('sessionCreateSchema', () => {
       { type: 'file', file_id: 'file_1' },
       { type: 'file', file_id: 'file_1', mount_path: '/mnt/x' },
       { type: 'memory_store', memory_store_id: 'memstore_1' },
-      { type: 'memory_store', memory_store_id: 'memstore_1', access: 'read_only', instructions: 'x'.repeat(MEMORY_STORE_INSTRUCTIONS_MAX_CHARS) },
+      {
+        type: 'memory_store',
+        memory_store_id: 'memstore_1',
+        access: 'read_only',
+        instructions: 'x'.repeat(MEMORY_STORE_INSTRUCTIONS_MAX_CHARS),
+      },
       { type: 'memory_store', memory_store_id: 'memstore_1', access: null, instructions: null },
     ])('accepts %j', (resource) => accepts(sessionCreateSchema, { ...minimal, resources: [resource] }));
 

@@ -92,7 +92,10 @@ export const sessionResourceParamsSchema = z.discriminatedUnion('type', [
 // ---------------------------------------------------------------------------------------------
 // create / update
 
-/** `SessionCreateParams.initial_events`: "Supports `user.message` and `user.define_outcome` events. Maximum 50 events." */
+/**
+ * `SessionCreateParams.initial_events`: "Supports `user.message` and `user.define_outcome`
+ * events. Maximum 50 events."
+ */
 export const INITIAL_EVENTS_MAX = 50;
 
 export const sessionCreateSchema = z.strictObject({

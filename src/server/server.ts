@@ -5,6 +5,8 @@ import { serve, type ServerType } from '@hono/node-server';
 import pino from 'pino';
 import { createApp } from '../api/app.js';
 import type { Wake } from '../core/wake.js';
+import { catalogueProfile } from '../models/catalogue.js';
+import { InProcessPreviews } from '../store/previewBus.js';
 import { SqliteStore } from '../store/sqlite/sqliteStore.js';
 import { loadOrCreateApiKey } from './apiKey.js';
 import type { ServerConfig } from './config.js';
@@ -26,6 +28,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   });
   const { key, created } = loadOrCreateApiKey(config.dataDir, config.apiKey);
   const store = new SqliteStore(join(config.dataDir, 'bosun.db'));
+  const previews = new InProcessPreviews();
   let ready = false;
   const wake: Wake = () => {};
   const app = createApp(
@@ -33,7 +36,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       log: store,
       resources: store,
       idempotency: store,
-      sessionSummary: (id) => store.sessionSummary(id),
+      previews,
+      modelProfile: (id) => catalogueProfile(id) ?? null,
       wake,
       apiKeys: [key],
       maxBodyBytes: config.maxBodyBytes,

@@ -11,16 +11,35 @@ export interface TestBosun {
   dataDir: string;
   /** A raw fetch against the server with the API key, for wire-level assertions. */
   fetch(path: string, init?: RequestInit): Promise<Response>;
-  close(): Promise<void>;
+  /** Stops the server; removes the data dir unless the caller supplied it or passes `keepData`. */
+  close(options?: { keepData?: boolean }): Promise<void>;
+  /** Stops this server and starts a new one on the same data dir (and so the same API key). */
+  restart(): Promise<TestBosun>;
+}
+
+export interface TestBosunOptions {
+  heartbeatMs?: number;
+  maxBodyBytes?: number;
+  /** Run on an existing data dir; the helper then never removes it. */
+  dataDir?: string;
 }
 
 /** A real server on a random loopback port, with the official SDK pointed at it. */
-export async function startTestBosun(options: { heartbeatMs?: number } = {}): Promise<TestBosun> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'bosun-test-'));
+export async function startTestBosun(options: TestBosunOptions = {}): Promise<TestBosun> {
+  const { dataDir: given, ...rest } = options;
+  return boot(rest, given ?? mkdtempSync(join(tmpdir(), 'bosun-test-')), given === undefined);
+}
+
+async function boot(options: Omit<TestBosunOptions, 'dataDir'>, dataDir: string, ownsDataDir: boolean): Promise<TestBosun> {
   const config = { ...resolveConfig({ host: '127.0.0.1', port: 0, dataDir }, {}), logLevel: 'silent' };
   if (options.heartbeatMs) config.heartbeatMs = options.heartbeatMs;
+  if (options.maxBodyBytes) config.maxBodyBytes = options.maxBodyBytes;
   const server = await startServer(config);
   const client = new Anthropic({ baseURL: server.url, apiKey: server.apiKey, maxRetries: 0 });
+  const close = async ({ keepData = false } = {}) => {
+    await server.close();
+    if (ownsDataDir && !keepData) rmSync(dataDir, { recursive: true, force: true });
+  };
   return {
     server,
     client,
@@ -30,9 +49,10 @@ export async function startTestBosun(options: { heartbeatMs?: number } = {}): Pr
       if (!headers.has('authorization') && !headers.has('x-api-key')) headers.set('x-api-key', server.apiKey);
       return fetch(`${server.url}${path}`, { ...init, headers });
     },
-    async close() {
-      await server.close();
-      rmSync(dataDir, { recursive: true, force: true });
+    close,
+    async restart() {
+      await close({ keepData: true });
+      return boot(options, dataDir, ownsDataDir);
     },
   };
 }

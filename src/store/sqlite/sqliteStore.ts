@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { StaleEpochError } from '../../core/errors.js';
 import type { IdempotencyClaim, IdempotencyStore, StoredResponse } from '../../core/idempotency.js';
 import { IDEMPOTENCY_TTL_MS } from '../../core/idempotency.js';
 import type { Lease, Leases } from '../../core/leases.js';
@@ -20,10 +19,10 @@ import type {
   SessionLog,
   StoredEvent,
 } from '../../core/sessionLog.js';
-import { emptySessionSummary, foldSessionSummary, type SessionSummary } from '../../core/sessionSummary.js';
+import { emptySessionSummary, foldSessionSummary, needsBrain, type SessionSummary } from '../../core/sessionSummary.js';
 import { newId } from '../../protocol/ids.js';
 import { EventBus, type ListenerErrorHandler } from '../eventBus.js';
-import { UnknownSessionError } from '../errors.js';
+import { StaleEpochError, UnknownSessionError } from '../../core/errors.js';
 import { timeRangeSql } from '../sql.js';
 import { migrate } from './migrate.js';
 
@@ -86,7 +85,8 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
     return {
       head: db.prepare('SELECT last_seq, summary FROM session_heads WHERE session_id = ?'),
       insertHead: db.prepare('INSERT INTO session_heads (session_id, last_seq, summary) VALUES (?, 0, ?)'),
-      updateHead: db.prepare('UPDATE session_heads SET last_seq = ?, summary = ? WHERE session_id = ?'),
+      updateHead: db.prepare('UPDATE session_heads SET last_seq = ?, summary = ?, active = ? WHERE session_id = ?'),
+      activeSessions: db.prepare('SELECT session_id FROM session_heads WHERE active = 1'),
       insertEvent: db.prepare(
         'INSERT INTO events (session_id, seq, id, type, created_at, intake_seq, data, hidden) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
@@ -145,10 +145,10 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
           JSON.stringify(storedEvent.data),
           storedEvent.hidden ? JSON.stringify(storedEvent.hidden) : null,
         );
-        summary = foldSessionSummary(summary, storedEvent);
+        summary = foldSessionSummary(summary, storedEvent, intake ?? undefined);
         out.push(storedEvent);
       });
-      s.updateHead.run(lastSeq, JSON.stringify(summary), sessionId);
+      s.updateHead.run(lastSeq, JSON.stringify(summary), needsBrain(summary) ? 1 : 0, sessionId);
       if (summary.status !== head.summary.status) s.setSessionStatus.run(summary.status, sessionId);
       return { out, head: { lastSeq, summary } };
     });
@@ -240,6 +240,10 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
       if (error instanceof UnknownSessionError) return null;
       throw error;
     }
+  }
+
+  async activeSessions(): Promise<string[]> {
+    return (this.statements.activeSessions.all() as Array<{ session_id: string }>).map((row) => row.session_id);
   }
 
   // ---- ResourceStore ------------------------------------------------------------------------

@@ -1,0 +1,284 @@
+import type { BetaManagedAgentsSessionAgent } from '@anthropic-ai/sdk/resources/beta/sessions/sessions.js';
+import { StaleEpochError } from '../core/errors.js';
+import type { Lease } from '../core/leases.js';
+import { ModelError, type ModelEvent, type Usage } from '../core/modelProvider.js';
+import type { NewEvent } from '../core/sessionLog.js';
+import { newId } from '../protocol/ids.js';
+import { buildModelRequest } from './buildRequest.js';
+import { decide, type Action, type SessionErrorObject } from './decide.js';
+import type { BrainDeps } from './deps.js';
+import { foldEvents } from './fold.js';
+import { retryDelay, sessionErrorFor } from './modelErrors.js';
+import { ResponseAssembler } from './responseEvents.js';
+import { initialBrainState, type BrainState } from './state.js';
+
+interface SessionView {
+  agent: BetaManagedAgentsSessionAgent;
+  environmentId: string;
+  environmentConfig: Record<string, unknown>;
+  budgetMinor: number | null;
+}
+
+const ZERO_USAGE: Usage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
+
+/**
+ * Runs one session while this worker holds its lease: fold the log, decide, act, append, and
+ * again, until there is nothing to do. Everything it learns comes from the log, so killing it
+ * at any point loses nothing: the next run folds the same log and continues.
+ */
+export class SessionRunner {
+  private readonly state: BrainState = initialBrainState();
+  /** Aborts whatever the current step is waiting on (a model stream, a tool, a backoff). */
+  private step = new AbortController();
+  private stopped = false;
+
+  constructor(
+    private readonly deps: BrainDeps,
+    readonly sessionId: string,
+    private readonly lease: Lease,
+  ) {}
+
+  /** Abort the current step: an interrupt, archive or deletion arrived, or the lease was lost. */
+  abortStep(reason: string): void {
+    this.step.abort(new Error(reason));
+  }
+
+  stop(reason: string): void {
+    this.stopped = true;
+    this.abortStep(reason);
+  }
+
+  /** Runs until the session waits for input. Resolves false if the lease was lost. */
+  async run(): Promise<boolean> {
+    try {
+      for (;;) {
+        if (this.stopped) return false;
+        await this.catchUp();
+        const view = await this.view();
+        if (!view) return true;
+        const action = decide(this.state, {
+          limits: this.deps.limits,
+          clientRunsTools: view.environmentConfig['type'] === 'self_hosted',
+          budgetExhausted: await this.budgetExhausted(view),
+        });
+        if (action.type === 'stop' || action.type === 'wait') return true;
+        this.step = new AbortController();
+        await this.perform(action, view);
+      }
+    } catch (error) {
+      if (error instanceof StaleEpochError) return false;
+      throw error;
+    }
+  }
+
+  private async catchUp(): Promise<void> {
+    const events = await this.deps.log.read(this.sessionId, { afterSeq: this.state.lastSeq });
+    foldEvents(this.state, events);
+  }
+
+  private async view(): Promise<SessionView | null> {
+    const record = await this.deps.resources.get<{ agent: BetaManagedAgentsSessionAgent; environment_id: string; budget: { max_list_cost: { amount: string } } | null }>(
+      'session',
+      this.sessionId,
+    );
+    if (!record || record.archivedAt) return null;
+    const environment = await this.deps.resources.get<{ config: Record<string, unknown> }>('environment', record.body.environment_id);
+    return {
+      agent: record.body.agent,
+      environmentId: record.body.environment_id,
+      environmentConfig: environment?.body.config ?? { type: 'cloud' },
+      budgetMinor: record.body.budget ? Number(record.body.budget.max_list_cost.amount) : null,
+    };
+  }
+
+  private async budgetExhausted(view: SessionView): Promise<boolean> {
+    if (view.budgetMinor === null) return false;
+    const summary = await this.deps.log.sessionSummary(this.sessionId);
+    if (!summary) return false;
+    return !summary.costKnown || summary.costMicroUsd >= view.budgetMinor * 10_000;
+  }
+
+  private append(events: NewEvent[], intake?: number) {
+    return this.deps.log.append(this.sessionId, events, {
+      epoch: this.lease.epoch,
+      ...(intake !== undefined ? { intakeThroughSeq: intake } : {}),
+    });
+  }
+
+  /** `session.status_running` opens any work done from another status. */
+  private running(): NewEvent[] {
+    return this.state.status === 'running' ? [] : [{ type: 'session.status_running', data: {} }];
+  }
+
+  private async perform(action: Exclude<Action, { type: 'stop' | 'wait' }>, view: SessionView): Promise<void> {
+    const intake = this.state.lastUserSeq;
+    switch (action.type) {
+      case 'close_orphan_request':
+        await this.append([requestEnd(action.startId, true, ZERO_USAGE, { interrupted: 'worker stopped mid-request' })]);
+        return;
+      case 'interrupt': {
+        const results = action.open
+          .filter((use) => use.kind !== 'custom')
+          .map((use) => toolResultEvent(use.kind, use.eventId, 'The user interrupted this tool call.', true));
+        await this.append([...results, idle({ type: 'end_turn' }, intake, { interrupted: true })], intake);
+        return;
+      }
+      case 'answer_tool':
+        await this.append([...this.running(), toolResultEvent(action.use.kind, action.use.eventId, action.text, true)], intake);
+        return;
+      case 'run_tool':
+        await this.runTool(action.use, view, intake);
+        return;
+      case 'idle': {
+        const events: NewEvent[] = [];
+        if (action.error) events.push(sessionError(action.error));
+        events.push(idle(action.stopReason, intake));
+        await this.append(events, intake);
+        return;
+      }
+      case 'model_request':
+        await this.modelRequest(view, intake);
+        return;
+    }
+  }
+
+  private async runTool(use: BrainState['openToolUses'][number], view: SessionView, intake: number): Promise<void> {
+    if (this.state.status !== 'running') await this.append(this.running(), intake);
+    const result = await this.deps.hands.execute(
+      { sessionId: this.sessionId, environmentId: view.environmentId, environmentConfig: view.environmentConfig },
+      use.eventId,
+      use.name,
+      use.input,
+      this.step.signal,
+    );
+    const event = toolResultEvent(use.kind, use.eventId, '', result.isError);
+    event.data = { ...event.data, content: result.content };
+    await this.append([event], intake);
+  }
+
+  private async modelRequest(view: SessionView, intake: number): Promise<void> {
+    const { models, limits } = this.deps;
+    const profile = models.profile(view.agent.model.id);
+    let attempt = this.state.consecutiveModelErrors;
+    for (;;) {
+      const startId = newId('event');
+      await this.append([...this.running(), { id: startId, type: 'span.model_request_start', data: {}, hidden: { intake } }], intake);
+      await this.catchUp();
+      const request = buildModelRequest(this.state, view.agent, this.deps.builtinToolSpecs, profile.maxOutputTokens, intake);
+      const assembler = new ResponseAssembler(view.agent, startId, (event) => this.deps.previews.publish(this.sessionId, event));
+      try {
+        let stop: Extract<ModelEvent, { type: 'response_stop' }> | undefined;
+        for await (const event of models.stream(request, { signal: this.step.signal, idleTimeoutMs: limits.modelIdleTimeoutMs })) {
+          if (event.type === 'response_stop') stop = event;
+          else assembler.onEvent(event);
+        }
+        if (!stop) throw new ModelError('network', 'The model stream ended without a stop reason.');
+        const cost = listCostMicroUsd(profile.pricing, stop.usage);
+        const end = requestEnd(startId, false, stop.usage, {
+          stop_reason: stop.stopReason,
+          ...(cost === null ? { cost_unknown: true } : { cost_micro_usd: cost }),
+        });
+        const events = assembler.finish();
+        await this.append([...events, end, ...(stop.stopReason === 'refusal' ? [refusalIdle(intake)] : [])], intake);
+        return;
+      } catch (error) {
+        if (error instanceof StaleEpochError) throw error;
+        const modelError = error instanceof ModelError ? error : new ModelError('network', String(error));
+        if (this.step.signal.aborted || modelError.kind === 'aborted') {
+          await this.append([requestEnd(startId, true, ZERO_USAGE, { aborted: true })]);
+          return;
+        }
+        attempt += 1;
+        const delay = retryDelay(modelError, attempt, limits);
+        const sessionErr = sessionErrorFor(modelError, delay === null ? 'exhausted' : 'retrying');
+        this.deps.logger.warn({ sessionId: this.sessionId, kind: modelError.kind, attempt, err: modelError.message }, 'model request failed');
+        if (delay === null) {
+          await this.append([requestEnd(startId, true, ZERO_USAGE, { error_kind: modelError.kind }), sessionError(sessionErr), idle({ type: 'retries_exhausted' }, intake)], intake);
+          return;
+        }
+        await this.append([
+          requestEnd(startId, true, ZERO_USAGE, { error_kind: modelError.kind }),
+          sessionError(sessionErr),
+          { type: 'session.status_rescheduled', data: {} },
+        ]);
+        await this.catchUp();
+        if (!(await this.sleep(delay))) return;
+      }
+    }
+  }
+
+  private async sleep(ms: number): Promise<boolean> {
+    const sleep = this.deps.sleep ?? abortableSleep;
+    try {
+      await sleep(ms, this.step.signal);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new Error('aborted'));
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new Error('aborted'));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function requestEnd(startId: string, isError: boolean, usage: Usage, hidden: Record<string, unknown>): NewEvent {
+  return {
+    type: 'span.model_request_end',
+    data: {
+      model_request_start_id: startId,
+      is_error: isError,
+      model_usage: {
+        input_tokens: usage.inputTokens,
+        output_tokens: usage.outputTokens,
+        cache_read_input_tokens: usage.cacheReadTokens,
+        cache_creation_input_tokens: usage.cacheWriteTokens,
+      },
+    },
+    hidden,
+  };
+}
+
+function idle(stopReason: { type: string; event_ids?: string[] }, intake: number, extra: Record<string, unknown> = {}): NewEvent {
+  return { type: 'session.status_idle', data: { stop_reason: stopReason, stop_details: null }, hidden: { intake, ...extra } };
+}
+
+function refusalIdle(intake: number): NewEvent {
+  return {
+    type: 'session.status_idle',
+    data: { stop_reason: { type: 'refusal' }, stop_details: { type: 'refusal', category: null, explanation: null } },
+    hidden: { intake },
+  };
+}
+
+function sessionError(error: SessionErrorObject): NewEvent {
+  return { type: 'session.error', data: { error } };
+}
+
+function toolResultEvent(kind: 'builtin' | 'custom' | 'mcp', useId: string, text: string, isError: boolean): NewEvent {
+  const content = text ? [{ type: 'text', text }] : [];
+  if (kind === 'mcp') return { type: 'agent.mcp_tool_result', data: { mcp_tool_use_id: useId, content, is_error: isError } };
+  return { type: 'agent.tool_result', data: { tool_use_id: useId, content, is_error: isError } };
+}
+
+/** List cost in millionths of a dollar; prices are cents per million tokens. Null without a price. */
+export function listCostMicroUsd(pricing: { input: number; output: number; cacheRead: number; cacheWrite: number } | undefined, usage: Usage): number | null {
+  if (!pricing) return null;
+  const centsTimesMillion =
+    usage.inputTokens * pricing.input +
+    usage.outputTokens * pricing.output +
+    usage.cacheReadTokens * pricing.cacheRead +
+    usage.cacheWriteTokens * pricing.cacheWrite;
+  return centsTimesMillion / 100;
+}

@@ -1,0 +1,118 @@
+import type { BrainDeps } from './deps.js';
+import { SessionRunner } from './sessionRunner.js';
+
+/** Events that must cut the current step short: the user took control, or the session ended. */
+const ABORTING = new Set(['user.interrupt', 'session.status_terminated', 'session.deleted']);
+
+/**
+ * Runs sessions in this process. `wake` is the API's port: it returns at once and makes
+ * sure the session is (re)examined. A session runs here only while this worker holds its
+ * lease; a periodic sweep picks up sessions whose worker died and whose lease has expired.
+ */
+export class BrainWorker {
+  private readonly running = new Map<string, { runner: SessionRunner; dirty: boolean }>();
+  private readonly queue: string[] = [];
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly idleWaiters = new Set<() => void>();
+
+  constructor(private readonly deps: BrainDeps) {}
+
+  start(): void {
+    void this.sweep();
+    this.sweepTimer = setInterval(() => void this.sweep(), this.deps.limits.sweepIntervalMs);
+    this.sweepTimer.unref();
+  }
+
+  wake = (sessionId: string): void => {
+    if (this.closed) return;
+    const current = this.running.get(sessionId);
+    if (current) {
+      current.dirty = true;
+      return;
+    }
+    if (!this.queue.includes(sessionId)) this.queue.push(sessionId);
+    this.pump();
+  };
+
+  /** Sessions that have work and no live lease holder: after a restart, or a peer's crash. */
+  private async sweep(): Promise<void> {
+    try {
+      for (const id of await this.deps.log.activeSessions()) this.wake(id);
+    } catch (error) {
+      this.deps.logger.error({ err: error }, 'brain sweep failed');
+    }
+  }
+
+  private pump(): void {
+    while (this.running.size < this.deps.limits.maxConcurrentSessions && this.queue.length > 0) {
+      const id = this.queue.shift();
+      if (id !== undefined && !this.running.has(id)) void this.runSession(id);
+    }
+  }
+
+  private async runSession(sessionId: string): Promise<void> {
+    const { leases, limits, workerId, log, logger } = this.deps;
+    const lease = await leases.acquire(sessionId, workerId, limits.leaseTtlMs).catch(() => null);
+    if (!lease) return this.finished();
+    const runner = new SessionRunner(this.deps, sessionId, lease);
+    const entry = { runner, dirty: false };
+    this.running.set(sessionId, entry);
+    const from = await log.lastSeq(sessionId).catch(() => 0);
+    const unsubscribe = log.subscribe(sessionId, from, (events) => {
+      for (const event of events) if (ABORTING.has(event.type)) runner.abortStep(event.type);
+    });
+    const renew = setInterval(() => {
+      leases.renew(lease, limits.leaseTtlMs).then(
+        (ok) => {
+          if (!ok) runner.stop('lease lost');
+        },
+        () => runner.stop('lease renewal failed'),
+      );
+    }, limits.leaseRenewMs);
+    renew.unref();
+    try {
+      for (;;) {
+        entry.dirty = false;
+        const keep = await runner.run();
+        if (!keep || !entry.dirty || this.closed) break;
+      }
+    } catch (error) {
+      logger.error({ err: error, sessionId }, 'session runner failed');
+    } finally {
+      clearInterval(renew);
+      unsubscribe();
+      this.running.delete(sessionId);
+      await leases.release(lease).catch(() => undefined);
+      // A wake that raced with the end of the run must not be lost.
+      if (entry.dirty && !this.closed) this.wake(sessionId);
+      this.finished();
+    }
+  }
+
+  private finished(): void {
+    this.pump();
+    if (this.running.size === 0 && this.queue.length === 0) for (const resolve of this.idleWaiters) resolve();
+  }
+
+  /** Resolves when no session is running or queued (tests and graceful shutdown). */
+  whenIdle(): Promise<void> {
+    if (this.running.size === 0 && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.idleWaiters.delete(done);
+        resolve();
+      };
+      this.idleWaiters.add(done);
+    });
+  }
+
+  /** Stops taking work and aborts running steps; their sessions resume from the log later. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.sweepTimer);
+    this.queue.length = 0;
+    for (const { runner } of this.running.values()) runner.stop('worker shutting down');
+    await this.whenIdle();
+  }
+}
