@@ -29,9 +29,11 @@ export function idempotency(store: IdempotencyStore): MiddlewareHandler {
       throw new ApiError(409, 'conflict_error', 'A request with this Idempotency-Key is still in progress.');
     }
     if (claim.state === 'replay') {
+      // A replay always gives the same answer, so a retry can never help: without this a stored
+      // 409 (or 429) would lose its `x-should-retry: false` and the SDK would retry it in vain.
       return new Response(claim.response.body, {
         status: claim.response.status,
-        headers: { 'content-type': 'application/json', 'idempotent-replayed': 'true' },
+        headers: { 'content-type': 'application/json', 'idempotent-replayed': 'true', 'x-should-retry': 'false' },
       });
     }
     try {

@@ -20,7 +20,7 @@ export function encodeCursor(cursor: Cursor): string {
 export function decodeCursor(page: unknown): Cursor | undefined {
   if (page === undefined || page === null || page === '') return undefined;
   try {
-    const parsed = cursorSchema.parse(JSON.parse(Buffer.from(String(page), 'base64url').toString('utf8')));
+    const parsed = cursorSchema.parse(JSON.parse(Buffer.from(typeof page === 'string' ? page : '', 'base64url').toString('utf8')));
     return { key: parsed.k, direction: parsed.d === 'a' ? 'after' : 'before' };
   } catch {
     throw invalidRequest(`page: not a valid page cursor`);

@@ -1,4 +1,3 @@
-import type { BetaManagedAgentsSession } from '@anthropic-ai/sdk/resources/beta/sessions/sessions.js';
 import { Hono } from 'hono';
 import { conflict, invalidRequest, notFound } from '../core/errors.js';
 import type { NewEvent } from '../core/sessionLog.js';

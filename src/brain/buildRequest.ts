@@ -43,7 +43,7 @@ export function toolSpecs(agent: BetaManagedAgentsSessionAgent, builtinSpecs: Re
     specs.push({
       name: tool.name,
       description: tool.description,
-      inputSchema: tool.input_schema as unknown as Record<string, unknown>,
+      inputSchema: tool.input_schema,
     });
   }
   return specs;

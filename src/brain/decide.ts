@@ -1,3 +1,4 @@
+import { CLEARED_TOOL_RESULT } from './fold.js';
 import type { BrainLimits } from './limits.js';
 import type { BrainState, OpenToolUse } from './state.js';
 
@@ -18,6 +19,8 @@ export type Action =
   | { type: 'run_tool'; use: OpenToolUse }
   | { type: 'answer_tool'; use: OpenToolUse; text: string }
   | { type: 'model_request' }
+  /** Shrink the context: clear old tool results if that is enough, else summarise older turns. */
+  | { type: 'compact'; mode: 'clear_tool_results' | 'summarize' }
   | { type: 'idle'; stopReason: StopReason; error?: SessionErrorObject };
 
 export interface DecideContext {
@@ -26,6 +29,8 @@ export interface DecideContext {
   clientRunsTools: boolean;
   /** The session's budget is used up (list cost ≥ max_list_cost). */
   budgetExhausted: boolean;
+  /** The agent's model's context window, in tokens. */
+  contextWindow: number;
 }
 
 /** The harness's decision: a pure function of the folded log. */
@@ -60,6 +65,8 @@ export function decide(state: BrainState, ctx: DecideContext): Action {
       };
     }
     if (ctx.budgetExhausted) return { type: 'idle', stopReason: { type: 'budget_reached' } };
+    const compaction = compactionStep(state, ctx);
+    if (compaction) return compaction;
     return { type: 'model_request' };
   }
   if (state.status !== 'idle') return { type: 'idle', stopReason: { type: 'end_turn' } };
@@ -89,6 +96,48 @@ function limitHit(state: BrainState, limits: BrainLimits): string | null {
     return `The same tool call failed ${state.failingCall.count} times in a row.`;
   }
   return null;
+}
+
+/**
+ * Compact when the last request overflowed, or when the next prompt would pass the threshold
+ * (estimated as the last prompt plus what was added since, at ~4 characters a token). Clearing
+ * old tool results costs nothing, so it goes first; a summary needs a model call.
+ */
+function compactionStep(state: BrainState, ctx: DecideContext): Action | null {
+  const threshold = ctx.contextWindow * ctx.limits.compactAtFraction;
+  const over = state.overflowPending || (!state.compactedSinceRequest && estimatePromptTokens(state) > threshold);
+  if (!over) return null;
+  if (state.compactionStreak >= ctx.limits.maxCompactionsInARow) {
+    return {
+      type: 'idle',
+      stopReason: { type: 'retries_exhausted' },
+      error: {
+        type: 'compaction_limit_reached_error',
+        message: `The context was compacted ${state.compactionStreak} times in a row and still does not fit.`,
+        retry_status: { type: 'exhausted' },
+      },
+    };
+  }
+  const clearable = countToolResults(state) - ctx.limits.keepRecentToolResults;
+  const mode = clearable > 0 && state.compactionStreak === 0 ? 'clear_tool_results' : 'summarize';
+  return { type: 'compact', mode };
+}
+
+export function estimatePromptTokens(state: BrainState): number {
+  let chars = 0;
+  for (const block of state.pendingResults) chars += JSON.stringify(block).length;
+  for (const input of state.pendingInput) chars += JSON.stringify(input.content).length;
+  return state.lastPromptTokens + Math.ceil(chars / 4);
+}
+
+function countToolResults(state: BrainState): number {
+  let count = 0;
+  for (const turn of state.turns) {
+    for (const block of turn.content) {
+      if (block.type === 'tool_result' && !(block.content.length === 1 && block.content[0]?.type === 'text' && block.content[0].text === CLEARED_TOOL_RESULT)) count += 1;
+    }
+  }
+  return count;
 }
 
 const sameIds = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((id, i) => id === b[i]);

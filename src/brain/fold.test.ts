@@ -11,7 +11,7 @@ function ev(type: string, data: Record<string, unknown> = {}, hidden: Record<str
   return { seq, id: id ?? `sevt_${seq}`, type, createdAt: '2026-11-25T00:00:00.000Z', processedAt: null, data, hidden };
 }
 const text = (t: string) => [{ type: 'text', text: t }];
-const ctx: DecideContext = { limits: DEFAULT_LIMITS, clientRunsTools: false, budgetExhausted: false };
+const ctx: DecideContext = { limits: DEFAULT_LIMITS, clientRunsTools: false, budgetExhausted: false, contextWindow: 200_000 };
 const agent = {
   id: 'agent_1',
   type: 'agent' as const,

@@ -100,7 +100,7 @@ function foldEvent(state: BrainState, event: StoredEvent): void {
     case 'agent.thinking':
       state.currentResponse?.content.push({
         type: 'thinking',
-        thinking: String(hidden?.['thinking'] ?? ''),
+        thinking: str(hidden?.['thinking']),
         ...(typeof hidden?.['signature'] === 'string' ? { signature: hidden['signature'] } : {}),
       });
       return;
@@ -121,6 +121,10 @@ function foldEvent(state: BrainState, event: StoredEvent): void {
 function foldRequestStart(state: BrainState, event: StoredEvent): void {
   const intake = typeof event.hidden?.['intake'] === 'number' ? event.hidden['intake'] : state.lastUserSeq;
   state.openRequestStartId = event.id;
+  if (event.hidden?.['purpose'] === 'compaction') {
+    state.currentResponse = null;
+    return;
+  }
   state.currentResponse = { requestStartId: event.id, intake, content: [], toolUseIds: [] };
 }
 
@@ -146,12 +150,20 @@ function foldRequestEnd(state: BrainState, event: StoredEvent): void {
   const response = state.currentResponse;
   state.currentResponse = null;
   state.openRequestStartId = null;
-  if (event.data['is_error'] === true || !response) {
+  // A side request (the compaction summary) is not part of the conversation.
+  if (!response) return;
+  if (event.data['is_error'] === true) {
+    if (event.hidden?.['error_kind'] === 'context_overflow') {
+      state.overflowPending = true;
+      return;
+    }
     state.consecutiveModelErrors += 1;
-    if (response) state.openToolUses = state.openToolUses.filter((use) => !response.toolUseIds.includes(use.eventId));
+    state.openToolUses = state.openToolUses.filter((use) => !response.toolUseIds.includes(use.eventId));
     return;
   }
   state.consecutiveModelErrors = 0;
+  state.overflowPending = false;
+  state.compactedSinceRequest = false;
   const usage = event.data['model_usage'] as Record<string, number> | undefined;
   state.lastPromptTokens =
     (usage?.['input_tokens'] ?? 0) + (usage?.['cache_read_input_tokens'] ?? 0) + (usage?.['cache_creation_input_tokens'] ?? 0);
@@ -166,14 +178,16 @@ function foldRequestEnd(state: BrainState, event: StoredEvent): void {
   state.continueRequested = stopReason === 'pause_turn';
   const truncated = stopReason === 'max_tokens' && state.openToolUses.length === 1 && !!state.openToolUses[0]?.inputError;
   state.truncatedStreak = truncated ? state.truncatedStreak + 1 : 0;
-  if (response.content.length > 0) appendTurn(state.turns, { role: 'assistant', content: response.content });
-  state.compactionStreak = 0;
+  if (response.content.length > 0) {
+    appendTurn(state.turns, { role: 'assistant', content: response.content });
+    state.compactionStreak = 0;
+  }
 }
 
 function foldToolUse(state: BrainState, event: StoredEvent, kind: ToolKind): void {
   const { data, hidden } = event;
   const input = (data['input'] ?? {}) as Record<string, unknown>;
-  const name = String(data['name'] ?? '');
+  const name = str(data['name']);
   const use: OpenToolUse = {
     eventId: event.id,
     kind,
@@ -182,14 +196,14 @@ function foldToolUse(state: BrainState, event: StoredEvent, kind: ToolKind): voi
     permission: kind === 'custom' ? 'allow' : ((data['evaluated_permission'] as Permission | undefined) ?? 'allow'),
   };
   if (typeof hidden?.['input_error'] === 'string') use.inputError = hidden['input_error'];
-  if (kind === 'mcp') use.mcpServerName = String(data['mcp_server_name'] ?? '');
+  if (kind === 'mcp') use.mcpServerName = str(data['mcp_server_name']);
   state.openToolUses.push(use);
   state.currentResponse?.toolUseIds.push(event.id);
   state.currentResponse?.content.push({ type: 'tool_use', id: event.id, name: modelToolName(use), input });
 }
 
 function foldToolResult(state: BrainState, event: StoredEvent): void {
-  const useId = String(event.data['tool_use_id'] ?? event.data['mcp_tool_use_id'] ?? '');
+  const useId = str(event.data['tool_use_id'] ?? event.data['mcp_tool_use_id']);
   const index = state.openToolUses.findIndex((use) => use.eventId === useId);
   const use = state.openToolUses[index];
   if (index >= 0) state.openToolUses.splice(index, 1);
@@ -207,12 +221,14 @@ function foldToolResult(state: BrainState, event: StoredEvent): void {
 function foldCompaction(state: BrainState, event: StoredEvent): void {
   const hidden = event.hidden ?? {};
   state.compactionStreak += 1;
+  state.compactedSinceRequest = true;
+  state.overflowPending = false;
   if (hidden['mode'] === 'clear_tool_results') {
     const keep = Number(hidden['keep_recent'] ?? 0);
     clearOldToolResults(state.turns, keep);
     return;
   }
-  const summary = String(hidden['summary'] ?? '');
+  const summary = str(hidden['summary']);
   const kept = Number(hidden['kept_turns'] ?? 0);
   const tail = kept > 0 ? state.turns.slice(-kept) : [];
   state.turns = [{ role: 'user', content: [{ type: 'text', text: summaryText(summary) }] }, ...tail];
@@ -266,15 +282,18 @@ export function contentBlocks(content: unknown): ContentBlock[] {
   if (!Array.isArray(content)) return [];
   const blocks: ContentBlock[] = [];
   for (const block of content as Array<Record<string, unknown>>) {
-    if (block['type'] === 'text') blocks.push({ type: 'text', text: String(block['text'] ?? '') });
+    if (block['type'] === 'text') blocks.push({ type: 'text', text: str(block['text']) });
     else if (block['type'] === 'image' && block['source']) {
       blocks.push({ type: 'image', source: block['source'] as Record<string, unknown> });
     } else if (block['type'] === 'document') {
       const title = typeof block['title'] === 'string' ? ` "${block['title']}"` : '';
       const source = block['source'] as Record<string, unknown> | undefined;
-      const text = source?.['type'] === 'text' ? String(source['data'] ?? '') : `[document${title}: ${String(source?.['type'] ?? 'unknown')} source]`;
+      const text = source?.['type'] === 'text' ? str(source['data']) : `[document${title}: ${str(source?.['type'], 'unknown')} source]`;
       blocks.push({ type: 'text', text });
     }
   }
   return blocks;
 }
+
+/** A string field of an untyped event payload; anything else reads as `fallback`. */
+const str = (value: unknown, fallback = ''): string => (typeof value === 'string' ? value : fallback);

@@ -5,6 +5,7 @@ import { ModelError, type ModelEvent, type Usage } from '../core/modelProvider.j
 import type { NewEvent } from '../core/sessionLog.js';
 import { newId } from '../protocol/ids.js';
 import { buildModelRequest } from './buildRequest.js';
+import { splitForSummary, summaryRequest } from './compaction.js';
 import { decide, type Action, type SessionErrorObject } from './decide.js';
 import type { BrainDeps } from './deps.js';
 import { foldEvents } from './fold.js';
@@ -60,6 +61,7 @@ export class SessionRunner {
           limits: this.deps.limits,
           clientRunsTools: view.environmentConfig['type'] === 'self_hosted',
           budgetExhausted: await this.budgetExhausted(view),
+          contextWindow: this.deps.models.profile(view.agent.model.id).contextWindow,
         });
         if (action.type === 'stop' || action.type === 'wait') return true;
         this.step = new AbortController();
@@ -139,6 +141,9 @@ export class SessionRunner {
       case 'model_request':
         await this.modelRequest(view, intake);
         return;
+      case 'compact':
+        await this.compact(action.mode, view, intake);
+        return;
     }
   }
 
@@ -188,6 +193,10 @@ export class SessionRunner {
           await this.append([requestEnd(startId, true, ZERO_USAGE, { aborted: true })]);
           return;
         }
+        if (modelError.kind === 'context_overflow') {
+          await this.append([requestEnd(startId, true, ZERO_USAGE, { error_kind: 'context_overflow' })]);
+          return;
+        }
         attempt += 1;
         const delay = retryDelay(modelError, attempt, limits);
         const sessionErr = sessionErrorFor(modelError, delay === null ? 'exhausted' : 'retrying');
@@ -205,6 +214,49 @@ export class SessionRunner {
         if (!(await this.sleep(delay))) return;
       }
     }
+  }
+
+  /**
+   * Records a compaction. Clearing old tool results needs no model; a summary is one side
+   * request whose span and usage are logged like any other, then the summary replaces the
+   * older turns for every later request (and for every replay of the log).
+   */
+  private async compact(mode: 'clear_tool_results' | 'summarize', view: SessionView, intake: number): Promise<void> {
+    const keepRecent = this.deps.limits.keepRecentToolResults;
+    if (mode === 'clear_tool_results') {
+      await this.append([...this.running(), compacted({ mode, keep_recent: keepRecent })], intake);
+      return;
+    }
+    const split = splitForSummary(this.state.turns);
+    if (!split) {
+      await this.append([...this.running(), compacted({ mode: 'clear_tool_results', keep_recent: 0 })], intake);
+      return;
+    }
+    const profile = this.deps.models.profile(view.agent.model.id);
+    const startId = newId('event');
+    await this.append([...this.running(), { id: startId, type: 'span.model_request_start', data: {}, hidden: { purpose: 'compaction' } }]);
+    const base = buildModelRequest(this.state, view.agent, this.deps.builtinToolSpecs, profile.maxOutputTokens, intake);
+    let summary = '';
+    let usage = ZERO_USAGE;
+    try {
+      for await (const event of this.deps.models.stream(summaryRequest(base, split.older), {
+        signal: this.step.signal,
+        idleTimeoutMs: this.deps.limits.modelIdleTimeoutMs,
+      })) {
+        if (event.type === 'block_stop' && event.block.type === 'text') summary += event.block.text;
+        if (event.type === 'response_stop') usage = event.usage;
+      }
+    } catch (error) {
+      if (error instanceof StaleEpochError) throw error;
+      // A failed summary still counts as a compaction attempt, so the breaker can stop a loop.
+      await this.append([requestEnd(startId, true, ZERO_USAGE, { error_kind: 'compaction_failed' }), compacted({ mode: 'clear_tool_results', keep_recent: 0 })]);
+      return;
+    }
+    const cost = listCostMicroUsd(profile.pricing, usage);
+    await this.append([
+      requestEnd(startId, false, usage, cost === null ? { cost_unknown: true } : { cost_micro_usd: cost }),
+      compacted({ mode, summary: summary.trim(), kept_turns: split.keptTurns }),
+    ]);
   }
 
   private async sleep(ms: number): Promise<boolean> {
@@ -231,6 +283,10 @@ function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
     };
     signal.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+function compacted(hidden: Record<string, unknown>): NewEvent {
+  return { type: 'agent.thread_context_compacted', data: {}, hidden };
 }
 
 function requestEnd(startId: string, isError: boolean, usage: Usage, hidden: Record<string, unknown>): NewEvent {

@@ -65,8 +65,12 @@ export interface BrainState {
   consecutiveModelErrors: number;
   /** Compactions in a row without a message or tool call in between. */
   compactionStreak: number;
-  /** Estimated prompt tokens of the last request (input + cache read + cache write). */
+  /** Prompt tokens of the last successful request (input + cache read + cache write). */
   lastPromptTokens: number;
+  /** The last request failed because the context overflowed: compact before retrying. */
+  overflowPending: boolean;
+  /** A compaction happened since the last successful request (its effect is not measured yet). */
+  compactedSinceRequest: boolean;
 }
 
 export const initialBrainState = (): BrainState => ({
@@ -90,4 +94,6 @@ export const initialBrainState = (): BrainState => ({
   consecutiveModelErrors: 0,
   compactionStreak: 0,
   lastPromptTokens: 0,
+  overflowPending: false,
+  compactedSinceRequest: false,
 });

@@ -59,9 +59,14 @@ const STATUS_OF_EVENT: Record<string, SessionStatus> = {
 
 const num = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
 
+const AFFECTS_SUMMARY = new Set([...Object.keys(STATUS_OF_EVENT), 'span.model_request_end']);
+
 export function foldSessionSummary(summary: SessionSummary, event: StoredEvent, intakeThroughSeq?: number): SessionSummary {
+  const isUser = event.type.startsWith('user.') || event.type.startsWith('system.');
+  // Most events (agent output, tool results) change nothing here: skip the copy on the hot path.
+  if (!isUser && intakeThroughSeq === undefined && !AFFECTS_SUMMARY.has(event.type)) return summary;
   const next = { ...summary };
-  if (event.type.startsWith('user.') || event.type.startsWith('system.')) next.lastUserSeq = event.seq;
+  if (isUser) next.lastUserSeq = event.seq;
   if (intakeThroughSeq !== undefined) next.intakeThrough = Math.max(next.intakeThrough ?? 0, intakeThroughSeq);
   const status = STATUS_OF_EVENT[event.type];
   if (status) {

@@ -60,6 +60,12 @@ export const CLAUDE_CATALOGUE: Readonly<Record<string, CatalogueEntry>> = {
   'claude-mythos-preview': UNPUBLISHED,
 };
 
+/**
+ * Profile of an OpenAI-compatible model the config does not describe: a window every current
+ * hosted model and most local servers' defaults exceed, and no price (so not budgetable).
+ */
+export const DEFAULT_OPEN_MODEL_PROFILE: ModelProfile = { contextWindow: 128_000, maxOutputTokens: 16_384 };
+
 /** The catalogue profile for a Claude id or one of its dated aliases. */
 export function catalogueProfile(id: string): ModelProfile | undefined {
   const direct = Object.hasOwn(CLAUDE_CATALOGUE, id) ? CLAUDE_CATALOGUE[id] : undefined;

@@ -32,7 +32,10 @@ export class StreamGuard {
 
   /** Awaits one step of the stream (the request, or the next event) under the idle timer. */
   async step<T>(pending: Promise<T>): Promise<T> {
-    this.throwIfTripped();
+    if (this.#reason) {
+      pending.catch(() => undefined);
+      throw this.#reason;
+    }
     this.#timer = setTimeout(
       () => this.#fail(new ModelError('timeout', `no data from the model for ${this.idleTimeoutMs} ms`)),
       this.idleTimeoutMs,

@@ -60,6 +60,18 @@ describe('agents: create and retrieve', () => {
     expect(await bosun.client.beta.agents.retrieve(created.id)).toEqual(created);
   });
 
+  it('enforces the metadata limits: 16 pairs, keys ≤64 chars, values ≤512 chars', async () => {
+    const pairs = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v']));
+    await createAgent(bosun.client, { metadata: pairs(16) });
+    await apiError(createAgent(bosun.client, { metadata: pairs(17) }), BadRequestError);
+    await apiError(createAgent(bosun.client, { metadata: { ['k'.repeat(65)]: 'v' } }), BadRequestError);
+    await apiError(createAgent(bosun.client, { metadata: { k: 'v'.repeat(513) } }), BadRequestError);
+    // A patch that would push the merged bag past 16 pairs is refused too.
+    const full = await createAgent(bosun.client, { metadata: pairs(16) });
+    await apiError(bosun.client.beta.agents.update(full.id, { metadata: { extra: 'v' } }), BadRequestError);
+    expect((await bosun.client.beta.agents.retrieve(full.id)).version).toBe(1);
+  });
+
   it('answers 404 for an unknown agent and an unknown version', async () => {
     const missing = await apiError(bosun.client.beta.agents.retrieve('agent_doesnotexist'), NotFoundError);
     expect(missing.type).toBe('not_found_error');
@@ -151,6 +163,29 @@ describe('agents: update', () => {
     expect(again.metadata).toEqual(updated.metadata);
   });
 
+  it('lets exactly one of two racing updates with the same version win', async () => {
+    const agent = await createAgent(bosun.client, { name: 'race' });
+    const results = await Promise.allSettled([
+      bosun.client.beta.agents.update(agent.id, { version: 1, name: 'left' }),
+      bosun.client.beta.agents.update(agent.id, { version: 1, name: 'right' }),
+    ]);
+    const won = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    const lost = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(1);
+    expect(lost[0]).toBeInstanceOf(ConflictError);
+    expect(await bosun.client.beta.agents.retrieve(agent.id)).toEqual(won[0]);
+  });
+
+  it('applies every one of several racing unconditional updates', async () => {
+    const agent = await createAgent(bosun.client);
+    const names = ['a', 'b', 'c', 'd'];
+    await Promise.all(names.map((name) => bosun.client.beta.agents.update(agent.id, { metadata: { [name]: name } })));
+    const latest = await bosun.client.beta.agents.retrieve(agent.id);
+    expect(latest.version).toBe(5);
+    expect(latest.metadata).toEqual({ a: 'a', b: 'b', c: 'c', d: 'd' });
+  });
+
   it('answers 404 when updating an unknown agent', async () => {
     await apiError(bosun.client.beta.agents.update('agent_nope', { name: 'x' }), NotFoundError);
   });
@@ -158,7 +193,7 @@ describe('agents: update', () => {
 
 describe('agents: list', () => {
   it('iterates every agent across pages with `for await` (limit 2)', async () => {
-    const ids = [];
+    const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await createAgent(bosun.client, { name: `page ${i}` })).id);
 
     const first = await bosun.client.beta.agents.list({ limit: 2 });

@@ -176,7 +176,7 @@ describe('environments: archive and delete', () => {
 
 describe('environments: list', () => {
   it('iterates across pages with `for await` and hides archived ones by default', async () => {
-    const ids = [];
+    const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await createEnvironment(bosun.client, { name: `list ${i}` })).id);
     const archived = await createEnvironment(bosun.client, { name: 'archived' });
     await bosun.client.beta.environments.archive(archived.id);

@@ -86,6 +86,23 @@ describe('idempotency', () => {
     expect(second.apiMessage).toBe(first.apiMessage);
   });
 
+  it('keeps a replayed 409 non-retryable, so a retrying SDK fails fast', async () => {
+    const agent = await bosun.client.beta.agents.create({ name: 'stale', model: MODEL });
+    await bosun.client.beta.agents.update(agent.id, { name: 'v2' });
+    const key = randomUUID();
+    const first = await apiError(bosun.client.beta.agents.update(agent.id, { version: 1, name: 'x' }, withKey(key)), ConflictError);
+    expect(first.headers?.get('x-should-retry')).toBe('false');
+
+    const retrying = bosun.client.withOptions({ maxRetries: 2 });
+    const started = Date.now();
+    const replayed = await apiError(retrying.beta.agents.update(agent.id, { version: 1, name: 'x' }, withKey(key)), ConflictError);
+    expect(replayed.headers?.get('idempotent-replayed')).toBe('true');
+    expect(replayed.headers?.get('x-should-retry')).toBe('false');
+    expect(replayed.errorCode).toBe('version_mismatch');
+    // Two SDK retries with backoff would take well over half a second.
+    expect(Date.now() - started).toBeLessThan(400);
+  });
+
   it('rejects an over-long key', async () => {
     const error = await apiError(
       bosun.client.beta.agents.create({ name: 'long key', model: MODEL }, withKey('k'.repeat(256))),

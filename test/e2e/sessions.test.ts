@@ -107,14 +107,14 @@ describe('sessions: create', () => {
       agent: {
         type: 'agent_with_overrides',
         id: agent.id,
-        model: { id: 'claude-opus-4-1', effort: 'max' },
+        model: { id: 'claude-opus-4-6', effort: 'max' },
         system: 'overridden',
         tools: [customTool('c')],
       },
       environment_id: environmentId,
     });
     expect(session.agent).toMatchObject({ id: agent.id, version: 1, name: agent.name, system: 'overridden' });
-    expect(session.agent.model).toMatchObject({ id: 'claude-opus-4-1', effort: { type: 'max' } });
+    expect(session.agent.model).toMatchObject({ id: 'claude-opus-4-6', effort: { type: 'max' } });
     expect(session.agent.tools).toHaveLength(1);
     expect(session.agent.tools[0]).toMatchObject({ type: 'custom', name: 'c' });
     // The agent itself is untouched: same version, same fields.
@@ -156,6 +156,23 @@ describe('sessions: create', () => {
     );
   });
 
+  it('accepts at most 50 initial_events', async () => {
+    const many = (n: number) => Array.from({ length: n }, (_, i) => userMessage(`m${i}`));
+    const ok = await createSession(bosun.client, { environment_id: environmentId, initial_events: many(50) });
+    expect(await eventsOf(ok.id)).toHaveLength(50);
+    await apiError(createSession(bosun.client, { environment_id: environmentId, initial_events: many(51) }), BadRequestError);
+  });
+
+  it('enforces the session metadata limits on create and on a patch', async () => {
+    const pairs = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v']));
+    await apiError(createSession(bosun.client, { environment_id: environmentId, metadata: pairs(17) }), BadRequestError);
+    const full = await createSession(bosun.client, { environment_id: environmentId, metadata: pairs(16) });
+    await apiError(bosun.client.beta.sessions.update(full.id, { metadata: { extra: 'v' } }), BadRequestError);
+    const swapped = await bosun.client.beta.sessions.update(full.id, { metadata: { k0: null, extra: 'v' } });
+    expect(Object.keys(swapped.metadata)).toHaveLength(16);
+    expect(swapped.metadata['extra']).toBe('v');
+  });
+
   it('stores budget and vault_ids', async () => {
     const session = await createSession(bosun.client, {
       environment_id: environmentId,
@@ -168,6 +185,17 @@ describe('sessions: create', () => {
       budget: budget('2500'),
       vault_ids: ['vlt_one', 'vlt_two'],
     });
+  });
+
+  it('refuses a budget when the model has no list price (model_not_budgetable)', async () => {
+    const agent = await createAgent(bosun.client, { model: 'claude-opus-4-7' });
+    const error = await apiError(
+      bosun.client.beta.sessions.create({ agent: agent.id, environment_id: environmentId, budget: budget('100') }),
+      BadRequestError,
+    );
+    expect(error.errorCode).toBe('model_not_budgetable');
+    // Without a budget the same agent is fine.
+    await bosun.client.beta.sessions.create({ agent: agent.id, environment_id: environmentId });
   });
 
   it('accepts and ignores the anthropic-workspace-id header', async () => {
@@ -333,6 +361,41 @@ describe('sessions: update', () => {
     ]);
   });
 
+  it('clears the title with null and records title: null', async () => {
+    const session = await createSession(bosun.client, { environment_id: environmentId, title: 'has one' });
+    const cleared = await bosun.client.beta.sessions.update(session.id, { title: null });
+    expect(cleared.title).toBeNull();
+    expect(cleared.updated_at >= session.updated_at).toBe(true);
+    const [event] = await eventsOf(session.id);
+    expect(event).toMatchObject({ type: 'session.updated', title: null });
+  });
+
+  it('omits metadata from session.updated when the bag is cleared to empty', async () => {
+    const session = await createSession(bosun.client, { environment_id: environmentId, metadata: { only: 'one' } });
+    const updated = await bosun.client.beta.sessions.update(session.id, { metadata: { only: null } });
+    expect(updated.metadata).toEqual({});
+    const events = await eventsOf(session.id);
+    expect(events.map((event) => event.type)).toEqual(['session.updated']);
+    expect(events[0]).not.toHaveProperty('metadata');
+  });
+
+  it('refuses to change the agent of a session created with overrides', async () => {
+    const agent = await createAgent(bosun.client);
+    const session = await bosun.client.beta.sessions.create({
+      agent: { type: 'agent_with_overrides', id: agent.id, system: 'x' },
+      environment_id: environmentId,
+    });
+    await apiError(bosun.client.beta.sessions.update(session.id, { agent: { tools: [] } }), BadRequestError);
+    expect(await eventsOf(session.id)).toEqual([]);
+  });
+
+  it('refuses updates to an archived session', async () => {
+    const session = await createSession(bosun.client, { environment_id: environmentId });
+    await bosun.client.beta.sessions.archive(session.id);
+    await apiError(bosun.client.beta.sessions.update(session.id, { title: 'late' }), BadRequestError);
+    expect((await bosun.client.beta.sessions.retrieve(session.id)).title).toBeNull();
+  });
+
   it('rejects a vault_ids update with a 400 naming the field', async () => {
     const session = await createSession(bosun.client, { environment_id: environmentId, vault_ids: ['vlt_a'] });
     const error = await apiError(bosun.client.beta.sessions.update(session.id, { vault_ids: ['vlt_b'] }), BadRequestError);
@@ -370,6 +433,24 @@ describe('sessions: archive and delete', () => {
     await apiError(bosun.client.beta.sessions.delete(session.id), NotFoundError);
     const listed = await collect(bosun.client.beta.sessions.list({ include_archived: true, limit: 100 }));
     expect(listed.map((s) => s.id)).not.toContain(session.id);
+  });
+});
+
+describe('sessions: races with delete', () => {
+  it('answers events.send and update racing a delete with 200 or 404, never 5xx', async () => {
+    for (let i = 0; i < 10; i++) {
+      const session = await createSession(bosun.client, { environment_id: environmentId });
+      const results = await Promise.allSettled([
+        bosun.client.beta.sessions.events.send(session.id, { events: [userMessage(`race ${i}`)] }),
+        bosun.client.beta.sessions.update(session.id, { title: `race ${i}` }),
+        bosun.client.beta.sessions.delete(session.id),
+        bosun.client.beta.sessions.events.send(session.id, { events: [userMessage(`late ${i}`)] }),
+      ]);
+      for (const result of results) {
+        if (result.status === 'rejected') expect(result.reason).toBeInstanceOf(NotFoundError);
+      }
+      await apiError(bosun.client.beta.sessions.retrieve(session.id), NotFoundError);
+    }
   });
 });
 

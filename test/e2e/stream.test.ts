@@ -22,6 +22,11 @@ const sendText = async (sessionId: string, ...texts: string[]) =>
 const textOf = (event: BetaManagedAgentsStreamSessionEvents) =>
   event.type === 'user.message' && event.content[0]?.type === 'text' ? event.content[0].text : undefined;
 
+interface ErrorBody {
+  type: string;
+  error: { type: string; message: string };
+}
+
 interface SseMessage {
   event?: string;
   id?: string;
@@ -89,6 +94,29 @@ describe('stream: live events through the SDK', () => {
     const messages = events.filter((event) => event.type === 'user.message');
     expect(messages).toEqual(sent);
     expect(events[3]).toMatchObject({ type: 'session.updated', title: 'streamed' });
+  });
+
+  it('carries only its own session\'s events', async () => {
+    const mine = await newSession();
+    const other = await newSession();
+    const stream = await bosun.client.beta.sessions.events.stream(mine.id);
+    const received = take(stream, 1);
+    await sendText(other.id, 'not for you');
+    await sendText(mine.id, 'for you');
+    expect((await received).map(textOf)).toEqual(['for you']);
+  });
+
+  it('keeps content intact: SSE-looking text, unicode and a large event', async () => {
+    const session = await newSession();
+    const stream = await bosun.client.beta.sessions.events.stream(session.id);
+    const received = take(stream, 3);
+    const tricky = 'line\n\nevent: ping\ndata: {"type":"forged"}\r\n\r\nid: 99\n';
+    const unicode = 'héllo wörld — 你好 👋🏽 \u2028 end';
+    const large = 'x'.repeat(1024 * 1024);
+    await sendText(session.id, tricky, unicode, large);
+    expect((await received).map(textOf)).toEqual([tricky, unicode, large]);
+    const listed = await collect(bosun.client.beta.sessions.events.list(session.id));
+    expect(listed.map(textOf)).toEqual([tricky, unicode, large]);
   });
 
   it('delivers everything to several concurrent subscribers', async () => {
@@ -186,7 +214,7 @@ describe('stream: wire level', () => {
       headers: { 'Last-Event-ID': 'sevt_abc' },
     });
     expect(response.status).toBe(400);
-    expect((await response.json()).error.type).toBe('invalid_request_error');
+    expect(((await response.json()) as ErrorBody).error.type).toBe('invalid_request_error');
   });
 
   it('sends `event: ping` keep-alives', async () => {
@@ -210,7 +238,7 @@ describe('stream: wire level', () => {
     }
     const bad = await bosun.fetch(`/v1/sessions/${session.id}/events/stream?event_deltas%5B%5D=agent.tool_use`);
     expect(bad.status).toBe(400);
-    const body = await bad.json();
+    const body = (await bad.json()) as ErrorBody;
     expect(body).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
     expect(body.error.message).toContain('event_deltas');
     await apiError(

@@ -235,6 +235,7 @@ describe('wire: SSE', () => {
     const [event] = sent.json['data'] as Json[];
     const response = await bosun.fetch(`/v1/sessions/${session['id']}/events/stream`, { headers: { 'Last-Event-ID': '0' } });
     expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    expect(response.headers.get('request-id')).toMatch(/^req_/);
     const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
     let raw = '';
     while (!raw.includes('\n\n')) raw += (await reader.read()).value ?? '';

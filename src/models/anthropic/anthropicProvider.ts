@@ -17,8 +17,9 @@ import { toAnthropicRequest } from './anthropicRequest.js';
 export interface AnthropicProviderOptions {
   /** Defaults to ANTHROPIC_BASE_URL, then the SDK's default (the Anthropic API). */
   baseURL?: string;
-  /** Defaults to ANTHROPIC_API_KEY. */
   apiKey?: string;
+  /** The variable holding the key when `apiKey` is not given: ANTHROPIC_API_KEY by default, null for none. */
+  apiKeyEnv?: string | null;
   env?: NodeJS.ProcessEnv;
   /** Profiles by model id; defaults to the built-in Claude catalogue. */
   profile?: (model: string) => ModelProfile | undefined;
@@ -28,15 +29,19 @@ export interface AnthropicProviderOptions {
 export function createAnthropicProvider(options: AnthropicProviderOptions = {}): ModelProvider {
   const env = options.env ?? process.env;
   const baseURL = options.baseURL ?? env['ANTHROPIC_BASE_URL'] ?? undefined;
-  const apiKey = options.apiKey ?? env['ANTHROPIC_API_KEY'] ?? undefined;
+  const keyEnv = options.apiKeyEnv === undefined ? 'ANTHROPIC_API_KEY' : options.apiKeyEnv;
+  const apiKey = options.apiKey ?? (keyEnv ? env[keyEnv] : undefined) ?? undefined;
   const lookup = options.profile ?? catalogueProfile;
   let client: Anthropic | undefined;
 
   const getClient = (): Anthropic => {
-    if (!apiKey && !baseURL) throw new ModelError('auth', 'no Anthropic API key: set ANTHROPIC_API_KEY');
+    // A key is required where it was asked for by name, or where the default endpoint is used.
+    if (!apiKey && (options.apiKeyEnv || !baseURL)) {
+      throw new ModelError('auth', `no Anthropic API key: set ${keyEnv ?? 'ANTHROPIC_API_KEY'}`);
+    }
     // Retries are the brain's (each attempt is logged); an explicit key keeps the SDK from
     // looking for credential files.
-    client ??= new Anthropic({ baseURL: baseURL ?? null, apiKey: apiKey ?? 'bosun-no-key', maxRetries: 0 });
+    client ??= new Anthropic({ baseURL: baseURL ?? 'https://api.anthropic.com', apiKey: apiKey ?? 'bosun-no-key', maxRetries: 0 });
     return client;
   };
 
@@ -54,6 +59,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
       let iterator: AsyncIterator<Anthropic.RawMessageStreamEvent> | undefined;
       try {
         const body = toAnthropicRequest(request);
+        guard.throwIfTripped();
         const { data, request_id } = await guard.step(getClient().messages.create(body, { signal: guard.signal }).withResponse());
         const mapper = new AnthropicEventMapper(request_id ?? null);
         iterator = data[Symbol.asyncIterator]();

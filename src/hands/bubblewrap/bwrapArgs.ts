@@ -1,0 +1,77 @@
+import type { SandboxLimits } from '../limits.js';
+
+/** Everything the sandbox sees. Nothing else of the host is mounted. */
+export interface BwrapView {
+  /** Read-only system directories and files, as bwrap arguments (see hostLayout.ts). */
+  systemBinds: string[];
+  /** Generated files bound read-only over /etc/passwd, /etc/group and /etc/hosts. */
+  etcFiles: { passwd: string; group: string; hosts: string };
+  /** Host directory of the session's workspace, bound read-write at `workdir`. */
+  workspace: string;
+  workdir: string;
+  home: string;
+  env: Record<string, string>;
+  limits: Pick<SandboxLimits, 'tmpBytes' | 'homeBytes'>;
+  /** The egress hook: a host directory holding the proxy's Unix socket, bound read-only. */
+  egressSocketDir?: string;
+}
+
+export const SANDBOX_UID = 1000;
+export const SANDBOX_GID = 1000;
+export const EGRESS_SOCKET_MOUNT = '/run/bosun';
+
+/**
+ * The bwrap options (without the command) for one sandbox process. Every namespace is new
+ * (user, pid, ipc, uts, net, cgroup, mount) and the network namespace holds only `lo`, so any
+ * direct connection, including to the host's loopback services, fails; egress will go through a
+ * Unix socket bound at /run/bosun. The root is an empty tmpfs made read-only once populated.
+ */
+export function bwrapArgs(view: BwrapView): string[] {
+  const args = [
+    '--unshare-all',
+    // explicit, because --disable-userns requires it: no nested user namespaces inside
+    '--unshare-user',
+    '--disable-userns',
+    '--uid', String(SANDBOX_UID),
+    '--gid', String(SANDBOX_GID),
+    '--cap-drop', 'ALL',
+    '--die-with-parent',
+    // a new session: no TIOCSTI into a terminal the server might share
+    '--new-session',
+    '--hostname', 'sandbox',
+    '--clearenv',
+  ];
+  for (const [key, value] of Object.entries(view.env)) args.push('--setenv', key, value);
+  args.push(...view.systemBinds);
+  args.push(
+    '--ro-bind', view.etcFiles.passwd, '/etc/passwd',
+    '--ro-bind', view.etcFiles.group, '/etc/group',
+    '--ro-bind', view.etcFiles.hosts, '/etc/hosts',
+    '--proc', '/proc',
+    '--dev', '/dev',
+    '--size', String(view.limits.tmpBytes), '--tmpfs', '/tmp',
+    '--size', String(view.limits.tmpBytes), '--tmpfs', '/dev/shm',
+    '--size', String(view.limits.homeBytes), '--tmpfs', view.home,
+    '--bind', view.workspace, view.workdir,
+  );
+  if (view.egressSocketDir) args.push('--ro-bind', view.egressSocketDir, EGRESS_SOCKET_MOUNT);
+  args.push('--remount-ro', '/', '--chdir', view.workdir);
+  return args;
+}
+
+export const SANDBOX_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export function sandboxEnv(workdir: string, home: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PATH: SANDBOX_PATH,
+    HOME: home,
+    USER: 'agent',
+    LOGNAME: 'agent',
+    SHELL: '/bin/bash',
+    LANG: 'C.UTF-8',
+    TERM: 'dumb',
+    TMPDIR: '/tmp',
+    PWD: workdir,
+    ...extra,
+  };
+}
