@@ -29,6 +29,7 @@ export function buildModelRequest(
     tools: toolSpecs(agent, builtinSpecs),
     messages,
     maxOutputTokens,
+    ...(agent.model.effort ? { effort: agent.model.effort.type } : {}),
   };
 }
 

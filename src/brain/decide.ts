@@ -51,10 +51,8 @@ export function decide(state: BrainState, ctx: DecideContext): Action {
   }
   if (state.openToolUses.length > 0) return { type: 'wait' };
 
-  const wantsResponse =
-    state.pendingResults.length > 0 ||
-    state.continueRequested ||
-    state.pendingInput.some((input) => input.seq > state.heldThrough && input.type === 'user.message');
+  const newMessage = state.pendingInput.some((input) => input.seq > state.heldThrough && input.type === 'user.message');
+  const wantsResponse = newMessage || (state.turnOpen && (state.pendingResults.length > 0 || state.continueRequested));
   if (wantsResponse) {
     const limit = limitHit(state, ctx.limits);
     if (limit) {

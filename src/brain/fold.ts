@@ -35,6 +35,7 @@ function foldEvent(state: BrainState, event: StoredEvent): void {
     if (event.type === 'session.status_idle') {
       const stop = data['stop_reason'] as { type: string; event_ids?: string[] } | undefined;
       state.lastIdle = { stopReason: stop?.type ?? 'end_turn', eventIds: stop?.event_ids ?? [] };
+      if (state.lastIdle.stopReason !== 'requires_action') state.turnOpen = false;
       // Input queued when a turn ends early (interrupt, exhausted retries, budget) stays in the
       // conversation but waits for the user's next message instead of starting a turn by itself.
       if (typeof hidden?.['intake'] === 'number') state.heldThrough = Math.max(state.heldThrough, hidden['intake']);
@@ -98,10 +99,15 @@ function foldEvent(state: BrainState, event: StoredEvent): void {
     case 'span.model_request_start':
       return foldRequestStart(state, event);
     case 'agent.thinking':
+      if (typeof hidden?.['redacted'] === 'string') {
+        state.currentResponse?.content.push({ type: 'redacted_thinking', data: hidden['redacted'] });
+        return;
+      }
       state.currentResponse?.content.push({
         type: 'thinking',
         thinking: str(hidden?.['thinking']),
         ...(typeof hidden?.['signature'] === 'string' ? { signature: hidden['signature'] } : {}),
+        ...(hidden?.['native'] !== undefined ? { native: hidden['native'] } : {}),
       });
       return;
     case 'agent.message':
@@ -121,6 +127,7 @@ function foldEvent(state: BrainState, event: StoredEvent): void {
 function foldRequestStart(state: BrainState, event: StoredEvent): void {
   const intake = typeof event.hidden?.['intake'] === 'number' ? event.hidden['intake'] : state.lastUserSeq;
   state.openRequestStartId = event.id;
+  state.turnOpen = true;
   if (event.hidden?.['purpose'] === 'compaction') {
     state.currentResponse = null;
     return;

@@ -48,7 +48,7 @@ export class ResponseAssembler {
       return;
     }
     this.closeMessage();
-    if (event.kind === 'thinking') {
+    if (event.kind === 'thinking' || event.kind === 'redacted_thinking') {
       const id = newId('event');
       this.thinkingIds.set(event.index, id);
       this.blockTarget.set(event.index, 'thinking');
@@ -65,11 +65,16 @@ export class ResponseAssembler {
       if (slot) slot.text = block.text;
       return;
     }
-    if (block.type === 'thinking') {
+    if (block.type === 'thinking' || block.type === 'redacted_thinking') {
       this.closeMessage();
       const id = this.thinkingIds.get(index) ?? newId('event');
-      const hidden: Record<string, unknown> = { thinking: block.thinking, request: this.requestStartId };
-      if (block.signature !== undefined) hidden['signature'] = block.signature;
+      // Kept in full, off the public API: Anthropic requires thinking blocks back, signature and all.
+      const hidden: Record<string, unknown> =
+        block.type === 'thinking'
+          ? { thinking: block.thinking, request: this.requestStartId }
+          : { redacted: block.data, request: this.requestStartId };
+      if (block.type === 'thinking' && block.signature !== undefined) hidden['signature'] = block.signature;
+      if (block.type === 'thinking' && block.native !== undefined) hidden['native'] = block.native;
       this.events.push({ id, type: 'agent.thinking', data: {}, hidden });
       return;
     }
@@ -80,7 +85,9 @@ export class ResponseAssembler {
   }
 
   private toolUseEvent(block: Extract<ContentBlock, { type: 'tool_use' }>): NewEvent {
-    const inputError = (block as { inputError?: string }).inputError;
+    const inputError = block.inputError
+      ? `The tool input was not valid JSON (${block.inputError.message}); the call was not run. Send the complete input again.`
+      : undefined;
     const input = isObject(block.input) ? block.input : {};
     const hidden: Record<string, unknown> = { request: this.requestStartId, model_tool_use_id: block.id };
     if (inputError) hidden['input_error'] = inputError;

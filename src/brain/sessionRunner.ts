@@ -169,7 +169,11 @@ export class SessionRunner {
       const startId = newId('event');
       await this.append([...this.running(), { id: startId, type: 'span.model_request_start', data: {}, hidden: { intake } }], intake);
       await this.catchUp();
-      const request = buildModelRequest(this.state, view.agent, this.deps.builtinToolSpecs, profile.maxOutputTokens, intake);
+      const request = {
+        ...buildModelRequest(this.state, view.agent, this.deps.builtinToolSpecs, profile.maxOutputTokens, intake),
+        // One cache per session on providers that key prompt caches.
+        cacheKey: this.sessionId,
+      };
       const assembler = new ResponseAssembler(view.agent, startId, (event) => this.deps.previews.publish(this.sessionId, event));
       try {
         let stop: Extract<ModelEvent, { type: 'response_stop' }> | undefined;

@@ -53,6 +53,12 @@ export interface BrainState {
   interruptSeq: number;
   /** Messages at or before this seq wait for a newer message before they start a turn. */
   heldThrough: number;
+  /**
+   * A turn is open from the moment a user message is taken in until the session idles for any
+   * reason but `requires_action`. Tool results only continue an open turn; after an interrupt or
+   * an exhausted turn, only a new user message starts the next one.
+   */
+  turnOpen: boolean;
   /** Whether the latest response asked to continue without new input (`pause_turn`). */
   continueRequested: boolean;
   lastIdle: { stopReason: string; eventIds: string[] } | null;
@@ -86,6 +92,7 @@ export const initialBrainState = (): BrainState => ({
   lastUserSeq: 0,
   interruptSeq: 0,
   heldThrough: 0,
+  turnOpen: false,
   continueRequested: false,
   lastIdle: null,
   roundsThisTurn: 0,

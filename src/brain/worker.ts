@@ -1,8 +1,12 @@
 import type { BrainDeps } from './deps.js';
 import { SessionRunner } from './sessionRunner.js';
 
-/** Events that must cut the current step short: the user took control, or the session ended. */
-const ABORTING = new Set(['user.interrupt', 'session.status_terminated', 'session.deleted']);
+/** Events that must cut the current step short (the user took control, or the session ended), and why. */
+const ABORTING: Record<string, string> = {
+  'user.interrupt': 'interrupted by the user',
+  'session.status_terminated': 'the session was terminated',
+  'session.deleted': 'the session was deleted',
+};
 
 /**
  * Runs sessions in this process. `wake` is the API's port: it returns at once and makes
@@ -60,7 +64,10 @@ export class BrainWorker {
     this.running.set(sessionId, entry);
     const from = await log.lastSeq(sessionId).catch(() => 0);
     const unsubscribe = log.subscribe(sessionId, from, (events) => {
-      for (const event of events) if (ABORTING.has(event.type)) runner.abortStep(event.type);
+      for (const event of events) {
+        const reason = ABORTING[event.type];
+        if (reason) runner.abortStep(reason);
+      }
     });
     const renew = setInterval(() => {
       leases.renew(lease, limits.leaseTtlMs).then(

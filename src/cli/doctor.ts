@@ -1,9 +1,10 @@
-import { spawnSync } from 'node:child_process';
+import { probeIsolation } from '../hands/probe.js';
 import type { ServerConfig } from '../server/config.js';
 
 interface Check {
   name: string;
-  ok: boolean;
+  /** 'degraded' passes, with a warning: sandboxes run, with weaker isolation or limits. */
+  ok: boolean | 'degraded';
   detail: string;
   hint?: string;
 }
@@ -26,37 +27,14 @@ async function checkSqlite(): Promise<Check> {
   }
 }
 
-function checkBubblewrap(): Check {
-  const version = spawnSync('bwrap', ['--version'], { encoding: 'utf8' });
-  if (version.error || version.status !== 0) {
-    return {
-      name: 'bubblewrap',
-      ok: false,
-      detail: 'bwrap not found: untrusted tools cannot be sandboxed',
-      hint: 'install it: `apt-get install -y bubblewrap` (Debian/Ubuntu) or `dnf install bubblewrap`',
-    };
-  }
-  const probe = spawnSync('bwrap', ['--ro-bind', '/', '/', '--unshare-all', '--die-with-parent', 'true'], {
-    encoding: 'utf8',
-  });
-  if (probe.status !== 0) {
-    return {
-      name: 'bubblewrap',
-      ok: false,
-      detail: `${version.stdout.trim()} is installed but cannot create namespaces: ${probe.stderr.trim()}`,
-      hint: 'enable unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1) or run as root',
-    };
-  }
-  return { name: 'bubblewrap', ok: true, detail: `${version.stdout.trim()}, namespaces work` };
-}
-
 /** Prints one line per check; exit code 1 when any check fails. */
 export async function runDoctor(config: ServerConfig): Promise<number> {
-  const checks = [checkNode(), await checkSqlite(), checkBubblewrap()];
+  const checks: Check[] = [checkNode(), await checkSqlite(), ...probeIsolation({ dataDir: config.dataDir })];
   for (const check of checks) {
-    process.stdout.write(`${check.ok ? 'ok  ' : 'FAIL'} ${check.name}: ${check.detail}\n`);
+    const mark = check.ok === true ? 'ok  ' : check.ok === 'degraded' ? 'WARN' : 'FAIL';
+    process.stdout.write(`${mark} ${check.name}: ${check.detail}\n`);
     if (check.hint) process.stdout.write(`     → ${check.hint}\n`);
   }
   process.stdout.write(`data dir: ${config.dataDir}\n`);
-  return checks.every((check) => check.ok) ? 0 : 1;
+  return checks.every((check) => check.ok !== false) ? 0 : 1;
 }

@@ -21,8 +21,9 @@ export type Role = 'user' | 'assistant';
 
 /**
  * A content block in the provider-neutral request. `cache: true` asks for a prompt-cache
- * breakpoint after the block (the adapters add their own on the system/tools prefix and the
- * last two user turns; Anthropic allows four in all, explicit marks on the latest blocks win).
+ * breakpoint after the block (e.g. on a compaction summary). The Anthropic adapter adds its own
+ * on the system/tools prefix, the last turn and the user turn before it; of the four Anthropic
+ * allows, the prefix keeps one and the latest of the rest win.
  */
 export type ContentBlock =
   | { type: 'text'; text: string; cache?: boolean }

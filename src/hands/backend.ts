@@ -14,7 +14,8 @@ export interface ProvisionSpec {
 /** A sandbox Hands can also stop (disk guard) and ask whether anything runs in it. */
 export interface ManagedSandbox extends Sandbox {
   readonly active: boolean;
-  stopProcesses(): void;
+  /** Kills every process of the sandbox (the next call starts afresh); `reason` is told to the model. */
+  stopProcesses(reason?: string): void;
 }
 
 export interface SandboxBackend {

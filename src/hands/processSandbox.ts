@@ -35,6 +35,7 @@ export class ProcessSandbox implements Sandbox {
   #idleTimer: NodeJS.Timeout | undefined;
   #running = new Set<ChildProcess>();
   #disposed = false;
+  #stopReason: string | undefined;
 
   constructor(
     private readonly driver: SandboxDriver,
@@ -79,8 +80,9 @@ export class ProcessSandbox implements Sandbox {
     await this.driver.release();
   }
 
-  /** Stops every process without disposing: the next call starts afresh (disk guard, idle). */
-  stopProcesses(): void {
+  /** Stops every process without disposing: the next call starts afresh. `reason` is told to the model. */
+  stopProcesses(reason?: string): void {
+    this.#stopReason = reason;
     this.#killShell();
     for (const proc of this.#running) this.driver.kill(proc);
   }
@@ -95,7 +97,9 @@ export class ProcessSandbox implements Sandbox {
     if (result.status === 'died') {
       const exit = await shell.exited;
       this.#shell = null;
-      return { status: 'died', reason: this.#deathReason(exit, limitHit) };
+      const reason = this.#stopReason ?? this.#deathReason(exit, limitHit);
+      this.#stopReason = undefined;
+      return { status: 'died', reason };
     }
     if (result.status !== 'exited') {
       // The command may still be running and would print a stale sentinel: start afresh.
@@ -108,6 +112,7 @@ export class ProcessSandbox implements Sandbox {
 
   #ensureShell(): PersistentShell {
     if (this.#shell?.alive) return this.#shell;
+    this.#stopReason = undefined;
     const { proc, preamble } = this.driver.spawnShell();
     this.#shell = new PersistentShell(proc, preamble);
     return this.#shell;

@@ -81,6 +81,7 @@ export class PersistentShell {
     this.proc.stdin?.write(`{ ${command}\n} </dev/null 2>&1; printf '\\n${split}%d\\n' $?\n`);
 
     let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
     const outcome = await new Promise<'done' | 'timed_out' | 'aborted' | 'died'>((resolve) => {
       const check = () => {
         if (done.test(this.#buf)) resolve('done');
@@ -88,10 +89,12 @@ export class PersistentShell {
       };
       this.#wake = check;
       timer = setTimeout(() => resolve('timed_out'), timeoutMs);
-      signal.addEventListener('abort', () => resolve('aborted'), { once: true });
+      onAbort = () => resolve('aborted');
+      signal.addEventListener('abort', onAbort, { once: true });
       check();
     });
     clearTimeout(timer);
+    if (onAbort) signal.removeEventListener('abort', onAbort);
     this.#wake = null;
     if (outcome !== 'done') return { status: outcome };
 

@@ -28,7 +28,12 @@ const BUILT_IN = new Set(['openai', 'anthropic']);
 
 const positiveInt = z.number().int().positive();
 const price = z.number().nonnegative();
-const pricingSchema = z.strictObject({ input: price, output: price, cache_read: price.optional(), cache_write: price.optional() });
+const pricingSchema = z.strictObject({
+  input: price,
+  output: price,
+  cache_read: price.optional(),
+  cache_write: price.optional(),
+});
 const modelSchema = z.strictObject({
   context_window: positiveInt.optional(),
   max_output_tokens: positiveInt.optional(),
@@ -38,14 +43,20 @@ const modelSchema = z.strictObject({
 const providerSchema = z.strictObject({
   type: z.enum(['openai', 'anthropic']),
   base_url: z.url({ protocol: /^https?$/ }).optional(),
-  api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').optional(),
+  api_key_env: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name')
+    .optional(),
   max_tokens_field: z.enum(['max_tokens', 'max_completion_tokens']).optional(),
   models: z.record(z.string().min(1), modelSchema).optional(),
 });
 // Loose at the top: the same file holds other modules' sections.
 const fileSchema = z.looseObject({
   providers: z
-    .record(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'provider names are lower-case letters, digits, . _ -'), providerSchema)
+    .record(
+      z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'provider names are lower-case letters, digits, . _ -'),
+      providerSchema,
+    )
     .optional(),
   models: z.record(z.string().min(1), modelSchema).optional(),
 });
@@ -96,7 +107,9 @@ function readConfigFile(file: string): unknown {
   try {
     return file.endsWith('.json') ? (JSON.parse(text) as unknown) : (parseYaml(text) as unknown);
   } catch (error) {
-    throw new ModelConfigError(`${file}: not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message}`);
+    throw new ModelConfigError(
+      `${file}: not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message}`,
+    );
   }
 }
 
@@ -104,7 +117,9 @@ function readConfigFile(file: string): unknown {
 export function parseModelConfig(value: unknown, source = 'bosun.config'): ModelConfig {
   const parsed = fileSchema.safeParse(value ?? {});
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `${source}: ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
+    const lines = parsed.error.issues.map(
+      (issue) => `${source}: ${issue.path.join('.') || '(top level)'}: ${issue.message}`,
+    );
     throw new ModelConfigError(lines.join('\n'));
   }
   const problems: string[] = [];
@@ -132,7 +147,9 @@ export function parseModelConfig(value: unknown, source = 'bosun.config'): Model
   for (const [id, model] of Object.entries(parsed.data.models ?? {})) {
     const override = toOverride(model);
     if (!catalogueProfile(id) && (override.contextWindow === undefined || override.maxOutputTokens === undefined)) {
-      problems.push(`${source}: models.${id}: not in the built-in catalogue, so context_window and max_output_tokens are required`);
+      problems.push(
+        `${source}: models.${id}: not in the built-in catalogue, so context_window and max_output_tokens are required`,
+      );
     }
     models[id] = override;
   }

@@ -9,7 +9,7 @@ export function retryAfterMs(headers: Headers | undefined | null, now: number = 
   const after = headers.get('retry-after');
   if (after === null || after.trim() === '') return undefined;
   const seconds = Number(after);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
+  if (Number.isFinite(seconds)) return seconds >= 0 ? Math.round(seconds * 1000) : undefined;
   const date = Date.parse(after);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }

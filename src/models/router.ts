@@ -52,7 +52,9 @@ export function createModelRouter(options: ModelRouterOptions = {}): ModelRouter
     const override = Object.hasOwn(config.models, id) ? config.models[id] : undefined;
     if (!base && !override) return undefined;
     const merged = { ...base, ...override };
-    return merged.contextWindow !== undefined && merged.maxOutputTokens !== undefined ? (merged as ModelProfile) : undefined;
+    return merged.contextWindow !== undefined && merged.maxOutputTokens !== undefined
+      ? (merged as ModelProfile)
+      : undefined;
   };
 
   const providerConfig = (name: string): ProviderConfig | undefined => {
@@ -66,7 +68,10 @@ export function createModelRouter(options: ModelRouterOptions = {}): ModelRouter
     const slash = id.indexOf('/');
     if (slash < 0) {
       if (!id.startsWith('claude-')) {
-        throw new UnknownModelError(id, 'name a Claude model, or use <provider>/<model> (e.g. openai/gpt-5, ollama/qwen3)');
+        throw new UnknownModelError(
+          id,
+          'name a Claude model, or use <provider>/<model> (e.g. openai/gpt-5, ollama/qwen3)',
+        );
       }
       return routeTo('anthropic', id, id);
     }
@@ -79,7 +84,8 @@ export function createModelRouter(options: ModelRouterOptions = {}): ModelRouter
     if (model === '') throw new UnknownModelError(id, 'the model name after the provider is empty');
     if (provider.models) {
       const listed = Object.hasOwn(provider.models, model) ? provider.models[model] : undefined;
-      if (!listed) throw new UnknownModelError(id, `provider "${name}" lists its models${where} and this is not one of them`);
+      if (!listed)
+        throw new UnknownModelError(id, `provider "${name}" lists its models${where} and this is not one of them`);
       return { provider: name, model, profile: listed };
     }
     if (provider.type === 'openai') return { provider: name, model, profile: DEFAULT_OPEN_MODEL_PROFILE };

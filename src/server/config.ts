@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import type { BrainLimits } from '../brain/limits.js';
 
 export interface ServerConfig {
   host: string;
@@ -9,6 +10,13 @@ export interface ServerConfig {
   maxBodyBytes: number;
   heartbeatMs: number;
   logLevel: string;
+  /** `bubblewrap` isolates tools (default); `local` runs them unsandboxed, for development only. */
+  sandbox: 'bubblewrap' | 'local';
+  /** Where model providers read their keys and base URLs (ANTHROPIC_*, OPENAI_*, configured envs). */
+  modelEnv: NodeJS.ProcessEnv;
+  limits: Partial<BrainLimits>;
+  /** Run a brain worker in this process (default). Off: an API-only node; another process runs sessions. */
+  brain: boolean;
 }
 
 export const DEFAULTS = {
@@ -31,5 +39,9 @@ export function resolveConfig(
     maxBodyBytes: DEFAULTS.maxBodyBytes,
     heartbeatMs: DEFAULTS.heartbeatMs,
     logLevel: env['BOSUN_LOG_LEVEL'] ?? 'info',
+    sandbox: env['BOSUN_SANDBOX'] === 'local' ? 'local' : 'bubblewrap',
+    modelEnv: env,
+    limits: {},
+    brain: env['BOSUN_BRAIN'] !== 'off',
   };
 }

@@ -1,11 +1,17 @@
 import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import pino from 'pino';
 import { createApp } from '../api/app.js';
-import type { Wake } from '../core/wake.js';
-import { catalogueProfile } from '../models/catalogue.js';
+import { DEFAULT_LIMITS } from '../brain/limits.js';
+import { BrainWorker } from '../brain/worker.js';
+import { createHands, type BosunHands } from '../hands/createHands.js';
+import { AGENT_TOOLSET_SPECS } from '../hands/toolset/index.js';
+import { loadModelConfig } from '../models/modelConfig.js';
+import { createModelRouter } from '../models/router.js';
+import { newId } from '../protocol/ids.js';
 import { InProcessPreviews } from '../store/previewBus.js';
 import { SqliteStore } from '../store/sqlite/sqliteStore.js';
 import { loadOrCreateApiKey } from './apiKey.js';
@@ -16,10 +22,12 @@ export interface RunningServer {
   apiKey: string;
   apiKeyCreated: boolean;
   store: SqliteStore;
+  brain: BrainWorker;
+  hands: BosunHands;
   close(): Promise<void>;
 }
 
-/** The composition root: wires the store, the API and (later) the brain into one process. */
+/** The composition root: wires the store, the API, the brain and the hands into one process. */
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const logger = pino({
@@ -27,18 +35,38 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     redact: ['req.headers.authorization', 'req.headers["x-api-key"]', '*.apiKey'],
   });
   const { key, created } = loadOrCreateApiKey(config.dataDir, config.apiKey);
-  const store = new SqliteStore(join(config.dataDir, 'bosun.db'));
+  const store = new SqliteStore(join(config.dataDir, 'bosun.db'), {
+    onListenerError: (error) => logger.error({ err: error }, 'event subscriber failed'),
+  });
   const previews = new InProcessPreviews();
+  const models = createModelRouter({ config: loadModelConfig({ dataDir: config.dataDir }), env: config.modelEnv });
+  const hands = createHands({
+    dataDir: config.dataDir,
+    backend: config.sandbox,
+    allowUnsandboxed: config.sandbox === 'local',
+    logger: { warn: (message) => logger.warn(message) },
+  });
+  const brain = new BrainWorker({
+    log: store,
+    resources: store,
+    leases: store,
+    models,
+    hands,
+    previews,
+    builtinToolSpecs: AGENT_TOOLSET_SPECS,
+    limits: { ...DEFAULT_LIMITS, ...config.limits },
+    workerId: `${hostname()}:${process.pid}:${newId('work')}`,
+    logger,
+  });
   let ready = false;
-  const wake: Wake = () => {};
   const app = createApp(
     {
       log: store,
       resources: store,
       idempotency: store,
       previews,
-      modelProfile: (id) => catalogueProfile(id) ?? null,
-      wake,
+      wake: config.brain ? brain.wake : () => {},
+      modelProfile: (id) => (models.isKnownModel(id) ? models.profileFor(id) : null),
       apiKeys: [key],
       maxBodyBytes: config.maxBodyBytes,
       heartbeatMs: config.heartbeatMs,
@@ -49,19 +77,24 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const server = await listen(app.fetch, config.host, config.port);
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  if (config.brain) brain.start();
   ready = true;
   return {
     url: `http://${host}:${address.port}`,
     apiKey: key,
     apiKeyCreated: created,
     store,
+    brain,
+    hands,
     async close() {
       ready = false;
+      await brain.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // SSE streams are long-lived; end them so close() does not wait for clients.
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
+      await hands.close();
       store.close();
     },
   };

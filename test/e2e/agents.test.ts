@@ -1,7 +1,7 @@
 import { BadRequestError, ConflictError, NotFoundError } from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBosun, type TestBosun } from '../helpers/bosun.js';
-import { apiError, collect, createAgent, createEnvironment, MODEL, tick } from '../helpers/fixtures.js';
+import { anyString, apiError, collect, createAgent, createEnvironment, MODEL, tick } from '../helpers/fixtures.js';
 
 let bosun: TestBosun;
 beforeAll(async () => {
@@ -198,7 +198,7 @@ describe('agents: list', () => {
 
     const first = await bosun.client.beta.agents.list({ limit: 2 });
     expect(first.data).toHaveLength(2);
-    expect(first.next_page).toEqual(expect.any(String));
+    expect(first.next_page).toEqual(anyString);
     expect(first.hasNextPage()).toBe(true);
 
     const seen = (await collect(bosun.client.beta.agents.list({ limit: 2 }))).map((agent) => agent.id);
@@ -251,7 +251,7 @@ describe('agents: archive', () => {
     const agent = await createAgent(bosun.client);
     await bosun.client.beta.agents.update(agent.id, { name: 'v2' });
     const archived = await bosun.client.beta.agents.archive(agent.id);
-    expect(archived.archived_at).toEqual(expect.any(String));
+    expect(archived.archived_at).toEqual(anyString);
     expect(archived.version).toBe(2);
     expect((await bosun.client.beta.agents.retrieve(agent.id)).archived_at).toBe(archived.archived_at);
     expect((await bosun.client.beta.agents.retrieve(agent.id, { version: 1 })).archived_at).toBe(archived.archived_at);
@@ -278,7 +278,7 @@ describe('agents: versions', () => {
 
     const page = await bosun.client.beta.agents.versions.list(agent.id, { limit: 2 });
     expect(page.data).toHaveLength(2);
-    expect(page.next_page).toEqual(expect.any(String));
+    expect(page.next_page).toEqual(anyString);
 
     const versions = await collect(bosun.client.beta.agents.versions.list(agent.id, { limit: 2 }));
     expect(versions.map((v) => [v.version, v.name])).toEqual([

@@ -1,7 +1,7 @@
 import Anthropic, { AuthenticationError } from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBosun, type TestBosun } from '../helpers/bosun.js';
-import { apiError, MODEL } from '../helpers/fixtures.js';
+import { anyArray, anyString, apiError, MODEL } from '../helpers/fixtures.js';
 
 let bosun: TestBosun;
 beforeAll(async () => {
@@ -16,7 +16,7 @@ async function expect401(response: Response) {
   const body = await response.json();
   expect(body).toEqual({
     type: 'error',
-    error: { type: 'authentication_error', message: expect.any(String) },
+    error: { type: 'authentication_error', message: anyString },
     request_id: response.headers.get('request-id'),
   });
   // The error must never echo the presented key back.
@@ -27,7 +27,7 @@ describe('auth', () => {
   it('accepts the key as Authorization: Bearer (what the SDK sends)', async () => {
     const response = await raw('/v1/agents', { authorization: `Bearer ${bosun.server.apiKey}` });
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ data: expect.any(Array), next_page: null });
+    expect(await response.json()).toEqual({ data: anyArray, next_page: null });
     const agent = await bosun.client.beta.agents.create({ name: 'bearer', model: MODEL });
     expect(agent.name).toBe('bearer');
   });
@@ -42,7 +42,7 @@ describe('auth', () => {
       maxRetries: 0,
       defaultHeaders: { 'x-api-key': bosun.server.apiKey },
     });
-    expect((await client.beta.agents.list()).data).toEqual(expect.any(Array));
+    expect((await client.beta.agents.list()).data).toEqual(anyArray);
   });
 
   it('rejects a wrong key through the SDK with AuthenticationError', async () => {

@@ -5,7 +5,7 @@ import {
 } from '@anthropic-ai/sdk/resources/beta/environments/environments.mjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBosun, type TestBosun } from '../helpers/bosun.js';
-import { apiError, collect, createAgent, createEnvironment } from '../helpers/fixtures.js';
+import { anyString, apiError, collect, createAgent, createEnvironment } from '../helpers/fixtures.js';
 
 let bosun: TestBosun;
 beforeAll(async () => {
@@ -150,7 +150,7 @@ describe('environments: archive and delete', () => {
   it('archives: archived_at is set, the environment is kept, new sessions are refused', async () => {
     const environment = await createEnvironment(bosun.client);
     const archived = await bosun.client.beta.environments.archive(environment.id);
-    expect(archived.archived_at).toEqual(expect.any(String));
+    expect(archived.archived_at).toEqual(anyString);
     expect((await bosun.client.beta.environments.retrieve(environment.id)).archived_at).toBe(archived.archived_at);
 
     const agent = await createAgent(bosun.client);
@@ -183,7 +183,7 @@ describe('environments: list', () => {
 
     const first = await bosun.client.beta.environments.list({ limit: 2 });
     expect(first.data).toHaveLength(2);
-    expect(first.next_page).toEqual(expect.any(String));
+    expect(first.next_page).toEqual(anyString);
 
     const seen = (await collect(bosun.client.beta.environments.list({ limit: 2 }))).map((e) => e.id);
     expect(new Set(seen).size).toBe(seen.length);

@@ -2,7 +2,17 @@ import { BadRequestError, NotFoundError } from '@anthropic-ai/sdk';
 import type { BetaManagedAgentsEventParams } from '@anthropic-ai/sdk/resources/beta/sessions/events.mjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBosun, type TestBosun } from '../helpers/bosun.js';
-import { apiError, collect, createEnvironment, createSession, text, tick, userMessage } from '../helpers/fixtures.js';
+import {
+  anyString,
+  apiError,
+  collect,
+  createEnvironment,
+  createSession,
+  matching,
+  text,
+  tick,
+  userMessage,
+} from '../helpers/fixtures.js';
 
 let bosun: TestBosun;
 let cloudEnvironmentId: string;
@@ -24,7 +34,9 @@ describe('events: send', () => {
   const sendable: Record<string, BetaManagedAgentsEventParams[]> = {
     'user.message': [userMessage('hello')],
     'user.interrupt': [{ type: 'user.interrupt' }],
-    'user.tool_confirmation': [{ type: 'user.tool_confirmation', tool_use_id: 'sevt_tooluse', result: 'deny', deny_message: 'no' }],
+    'user.tool_confirmation': [
+      { type: 'user.tool_confirmation', tool_use_id: 'sevt_tooluse', result: 'deny', deny_message: 'no' },
+    ],
     'user.custom_tool_result': [
       { type: 'user.custom_tool_result', custom_tool_use_id: 'sevt_custom', content: text('42'), is_error: false },
     ],
@@ -55,7 +67,7 @@ describe('events: send', () => {
   it('echoes user.define_outcome with an outcome id and the default max_iterations', async () => {
     const session = await newSession();
     const { data = [] } = await send(session.id, sendable['user.define_outcome']!);
-    expect(data[0]).toMatchObject({ outcome_id: expect.stringMatching(/^outc_/), max_iterations: 3 });
+    expect(data[0]).toMatchObject({ outcome_id: matching(/^outc_/), max_iterations: 3 });
   });
 
   it('accepts user.tool_result only on a self_hosted environment', async () => {
@@ -134,7 +146,7 @@ describe('events: list', () => {
   it('lists every event in send order (asc by default), across pages', async () => {
     const first = await bosun.client.beta.sessions.events.list(sessionId, { limit: 2 });
     expect(first.data.map((event) => event.id)).toEqual(ids.slice(0, 2));
-    expect(first.next_page).toEqual(expect.any(String));
+    expect(first.next_page).toEqual(anyString);
     const all = await collect(bosun.client.beta.sessions.events.list(sessionId, { limit: 2 }));
     expect(all.map((event) => event.id)).toEqual(ids);
     expect(all.map((event) => event.type)).toEqual(types);

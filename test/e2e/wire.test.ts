@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBosun, type TestBosun } from '../helpers/bosun.js';
-import { MODEL } from '../helpers/fixtures.js';
+import { anyString, matching, MODEL } from '../helpers/fixtures.js';
 
 /**
  * Literal wire shapes, read with raw fetch: key sets, envelopes, query encodings and framing the
@@ -17,7 +17,11 @@ type Json = Record<string, unknown>;
 async function call(method: string, path: string, body?: unknown): Promise<{ status: number; headers: Headers; json: Json }> {
   const response = await bosun.fetch(path, {
     method,
-    headers: { 'content-type': 'application/json', 'anthropic-version': '2026-10-21', 'anthropic-beta': 'managed-agents-2026-04-01' },
+    headers: {
+      'content-type': 'application/json',
+      'anthropic-version': '2026-10-21',
+      'anthropic-beta': 'managed-agents-2026-04-01',
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   expect(response.headers.get('content-type')).toMatch(/^application\/json/);
@@ -25,6 +29,7 @@ async function call(method: string, path: string, body?: unknown): Promise<{ sta
 }
 
 const keys = (value: unknown) => Object.keys(value as Json).sort();
+const idOf = (value: Json) => String(value['id']);
 
 const TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
 
@@ -129,14 +134,14 @@ describe('wire: object shapes', () => {
   });
 
   it('sent events and the send response', async () => {
-    const sent = await call('POST', `/v1/sessions/${session['id']}/events`, {
+    const sent = await call('POST', `/v1/sessions/${idOf(session)}/events`, {
       events: [{ type: 'user.message', content: [{ type: 'text', text: 'hi' }] }],
     });
     expect(keys(sent.json)).toEqual(['data']);
     const [event] = sent.json['data'] as Json[];
     expect(keys(event)).toEqual(['content', 'id', 'processed_at', 'type']);
     expect(event).toEqual({
-      id: expect.stringMatching(/^sevt_/),
+      id: matching(/^sevt_/),
       type: 'user.message',
       content: [{ type: 'text', text: 'hi' }],
       processed_at: null,
@@ -145,12 +150,12 @@ describe('wire: object shapes', () => {
 
   it('delete responses', async () => {
     const env = (await call('POST', '/v1/environments', { name: 'to delete' })).json;
-    expect((await call('DELETE', `/v1/environments/${env['id']}`)).json).toEqual({
+    expect((await call('DELETE', `/v1/environments/${idOf(env)}`)).json).toEqual({
       id: env['id'],
       type: 'environment_deleted',
     });
     const doomed = (await call('POST', '/v1/sessions', { agent: agent['id'], environment_id: environment['id'] })).json;
-    expect((await call('DELETE', `/v1/sessions/${doomed['id']}`)).json).toEqual({ id: doomed['id'], type: 'session_deleted' });
+    expect((await call('DELETE', `/v1/sessions/${idOf(doomed)}`)).json).toEqual({ id: doomed['id'], type: 'session_deleted' });
   });
 });
 
@@ -160,16 +165,16 @@ describe('wire: list envelopes', () => {
     await call('POST', '/v1/agents', { name: 'two', model: MODEL });
     const first = await call('GET', '/v1/agents?limit=1');
     expect(keys(first.json)).toEqual(['data', 'next_page']);
-    expect(first.json['next_page']).toEqual(expect.any(String));
+    expect(first.json['next_page']).toEqual(anyString);
     const environments = await call('GET', '/v1/environments');
     expect(keys(environments.json)).toEqual(['data', 'next_page']);
     const agentId = ((first.json['data'] as Json[])[0] as Json)['id'];
-    expect(keys((await call('GET', `/v1/agents/${agentId}/versions`)).json)).toEqual(['data', 'next_page']);
+    expect(keys((await call('GET', `/v1/agents/${String(agentId)}/versions`)).json)).toEqual(['data', 'next_page']);
   });
 
   it('the next page is the original query plus page=<next_page>', async () => {
     const first = await call('GET', '/v1/agents?limit=1&include_archived=false');
-    const second = await call('GET', `/v1/agents?limit=1&include_archived=false&page=${first.json['next_page']}`);
+    const second = await call('GET', `/v1/agents?limit=1&include_archived=false&page=${String(first.json['next_page'])}`);
     expect((second.json['data'] as Json[])[0]).not.toEqual((first.json['data'] as Json[])[0]);
   });
 
@@ -182,19 +187,19 @@ describe('wire: list envelopes', () => {
     const agent = (await call('POST', '/v1/agents', { name: 'q', model: MODEL })).json;
     const environment = (await call('POST', '/v1/environments', { name: 'q' })).json;
     const session = (await call('POST', '/v1/sessions', { agent: agent['id'], environment_id: environment['id'] })).json;
-    await call('POST', `/v1/sessions/${session['id']}`, { title: 't' });
-    await call('POST', `/v1/sessions/${session['id']}/events`, {
+    await call('POST', `/v1/sessions/${idOf(session)}`, { title: 't' });
+    await call('POST', `/v1/sessions/${idOf(session)}/events`, {
       events: [{ type: 'user.message', content: [{ type: 'text', text: 'x' }] }],
     });
 
-    const idle = await call('GET', `/v1/sessions?agent_id=${agent['id']}&statuses%5B%5D=idle&statuses%5B%5D=running`);
+    const idle = await call('GET', `/v1/sessions?agent_id=${idOf(agent)}&statuses%5B%5D=idle&statuses%5B%5D=running`);
     expect((idle.json['data'] as Json[]).map((s) => s['id'])).toEqual([session['id']]);
-    const none = await call('GET', `/v1/sessions?agent_id=${agent['id']}&statuses%5B%5D=terminated`);
+    const none = await call('GET', `/v1/sessions?agent_id=${idOf(agent)}&statuses%5B%5D=terminated`);
     expect(none.json['data']).toEqual([]);
 
-    const typed = await call('GET', `/v1/sessions/${session['id']}/events?types%5B%5D=session.updated`);
+    const typed = await call('GET', `/v1/sessions/${idOf(session)}/events?types%5B%5D=session.updated`);
     expect((typed.json['data'] as Json[]).map((e) => e['type'])).toEqual(['session.updated']);
-    const bare = await call('GET', `/v1/sessions/${session['id']}/events?types=user.message`);
+    const bare = await call('GET', `/v1/sessions/${idOf(session)}/events?types=user.message`);
     expect((bare.json['data'] as Json[]).map((e) => e['type'])).toEqual(['user.message']);
 
     const future = encodeURIComponent('2999-01-01T00:00:00Z');
@@ -214,11 +219,11 @@ describe('wire: errors', () => {
     expect(notFound.json['request_id']).toBe(notFound.headers.get('request-id'));
 
     const environment = (await call('POST', '/v1/environments', { name: 'typed' })).json;
-    const typed = await call('POST', `/v1/environments/${environment['id']}`, { config: { type: 'self_hosted' } });
+    const typed = await call('POST', `/v1/environments/${idOf(environment)}`, { config: { type: 'self_hosted' } });
     expect(typed.status).toBe(400);
     expect(typed.json['error']).toEqual({
       type: 'invalid_request_error',
-      message: expect.any(String),
+      message: anyString,
       details: { error_code: 'invalid_config_type_change' },
     });
   });
@@ -229,11 +234,11 @@ describe('wire: SSE', () => {
     const agent = (await call('POST', '/v1/agents', { name: 'sse', model: MODEL })).json;
     const environment = (await call('POST', '/v1/environments', { name: 'sse' })).json;
     const session = (await call('POST', '/v1/sessions', { agent: agent['id'], environment_id: environment['id'] })).json;
-    const sent = await call('POST', `/v1/sessions/${session['id']}/events`, {
+    const sent = await call('POST', `/v1/sessions/${idOf(session)}/events`, {
       events: [{ type: 'user.message', content: [{ type: 'text', text: 'framed' }] }],
     });
     const [event] = sent.json['data'] as Json[];
-    const response = await bosun.fetch(`/v1/sessions/${session['id']}/events/stream`, { headers: { 'Last-Event-ID': '0' } });
+    const response = await bosun.fetch(`/v1/sessions/${idOf(session)}/events/stream`, { headers: { 'Last-Event-ID': '0' } });
     expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
     expect(response.headers.get('request-id')).toMatch(/^req_/);
     const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();

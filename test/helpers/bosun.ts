@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
+import type { BrainLimits } from '../../src/brain/limits.js';
 import { resolveConfig } from '../../src/server/config.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 
@@ -22,6 +23,15 @@ export interface TestBosunOptions {
   maxBodyBytes?: number;
   /** Run on an existing data dir; the helper then never removes it. */
   dataDir?: string;
+  /** A scripted model's URL: the Anthropic and OpenAI providers are pointed at it. */
+  modelUrl?: string;
+  limits?: Partial<BrainLimits>;
+  sandbox?: 'bubblewrap' | 'local';
+  /**
+   * Run the brain (default when a model is given). The API's own tests run an API-only node, so
+   * the log holds exactly the events they send.
+   */
+  brain?: boolean;
 }
 
 /** A real server on a random loopback port, with the official SDK pointed at it. */
@@ -34,6 +44,10 @@ async function boot(options: Omit<TestBosunOptions, 'dataDir'>, dataDir: string,
   const config = { ...resolveConfig({ host: '127.0.0.1', port: 0, dataDir }, {}), logLevel: 'silent' };
   if (options.heartbeatMs) config.heartbeatMs = options.heartbeatMs;
   if (options.maxBodyBytes) config.maxBodyBytes = options.maxBodyBytes;
+  if (options.modelUrl) config.modelEnv = scriptedModelEnv(options.modelUrl);
+  if (options.limits) config.limits = options.limits;
+  if (options.sandbox) config.sandbox = options.sandbox;
+  config.brain = options.brain ?? options.modelUrl !== undefined;
   const server = await startServer(config);
   const client = new Anthropic({ baseURL: server.url, apiKey: server.apiKey, maxRetries: 0 });
   const close = async ({ keepData = false } = {}) => {
@@ -56,3 +70,23 @@ async function boot(options: Omit<TestBosunOptions, 'dataDir'>, dataDir: string,
     },
   };
 }
+
+/** Provider settings that send every model request to the scripted stand-in model. */
+export function scriptedModelEnv(modelUrl: string): NodeJS.ProcessEnv {
+  return {
+    ANTHROPIC_BASE_URL: modelUrl,
+    ANTHROPIC_API_KEY: 'test-model-key',
+    OPENAI_BASE_URL: `${modelUrl}/v1`,
+    OPENAI_API_KEY: 'test-model-key',
+  };
+}
+
+/** Fast retries and leases for tests; behaviour is the same, only the clocks are shorter. */
+export const FAST_LIMITS: Partial<BrainLimits> = {
+  retryBaseMs: 20,
+  retryMaxMs: 200,
+  leaseTtlMs: 2_000,
+  leaseRenewMs: 500,
+  sweepIntervalMs: 200,
+  modelIdleTimeoutMs: 2_000,
+};

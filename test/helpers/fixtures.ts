@@ -7,6 +7,13 @@ import { expect } from 'vitest';
 
 export const MODEL = 'claude-sonnet-4-5';
 
+// Asymmetric matchers typed `unknown` rather than `any`, so object literals holding them stay type-safe.
+export const anyString: unknown = expect.any(String);
+export const anyNumber: unknown = expect.any(Number);
+export const anyObject: unknown = expect.any(Object);
+export const anyArray: unknown = expect.any(Array);
+export const matching = (pattern: RegExp): unknown => expect.stringMatching(pattern);
+
 export const text = (value: string) => [{ type: 'text' as const, text: value }];
 
 export const userMessage = (value: string) => ({ type: 'user.message' as const, content: text(value) });
@@ -24,6 +31,16 @@ export async function createSession(client: Anthropic, params: Partial<SessionCr
   const agent = params.agent ?? (await createAgent(client)).id;
   const environment_id = params.environment_id ?? (await createEnvironment(client)).id;
   return client.beta.sessions.create({ ...params, agent, environment_id });
+}
+
+/** A copy of `client` with SDK retries on, counting the HTTP requests it really sends. */
+export function retryingClient(client: Anthropic, maxRetries = 2): { client: Anthropic; requests: () => number } {
+  let requests = 0;
+  const counting: typeof fetch = (input, init) => {
+    requests += 1;
+    return fetch(input, init);
+  };
+  return { client: client.withOptions({ maxRetries, fetch: counting }), requests: () => requests };
 }
 
 export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {

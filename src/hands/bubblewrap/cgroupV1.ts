@@ -46,7 +46,8 @@ export function detectCgroupV1(mounts: CgroupMount[], own: Map<string, string>):
     description: `cgroup v1: ${[...bases.keys()].join(', ')} under ${bases.get('memory') ?? bases.get('pids')}`,
     create: (name, limits, owner) => createV1(bases, name, limits, owner),
     release: async () => {
-      for (const base of bases.values()) tryRmdir(base);
+      // the shared `bosun` parent too, once empty: it must not keep the server's own cgroup busy
+      for (const base of bases.values()) [base, join(base, '..')].forEach(tryRmdir);
     },
   };
   return { support };

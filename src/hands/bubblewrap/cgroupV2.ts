@@ -58,10 +58,12 @@ export function detectCgroupV2(mounts: CgroupMount[], own: Map<string, string>, 
       description: `cgroup v2: ${enforced.join(', ')} under ${instance}`,
       create: (name, limits) => createV2(join(instance, name), limits),
       release: async () => {
-        try {
-          rmdirSync(instance);
-        } catch {
-          // busy or gone
+        for (const dir of [instance, base]) {
+          try {
+            rmdirSync(dir);
+          } catch {
+            // busy (another server's sandboxes) or gone
+          }
         }
       },
     },

@@ -7,9 +7,11 @@ const BILLING = /credit balance|billing|insufficient (?:credit|funds|quota)/i;
 
 /** Classifies anything `@anthropic-ai/sdk` throws, before or during the stream. */
 export function classifyAnthropicError(error: unknown): ModelError {
-  if (error instanceof APIConnectionTimeoutError) return new ModelError('timeout', error.message, undefined, { cause: error });
-  if (error instanceof APIConnectionError) return new ModelError('network', error.message, undefined, { cause: error });
-  if (!(error instanceof APIError)) {
+  if (error instanceof APIConnectionError) {
+    const kind = error instanceof APIConnectionTimeoutError ? 'timeout' : 'network';
+    return new ModelError(kind, error.message, undefined, { cause: error });
+  }
+  if (!isApiError(error)) {
     const message = error instanceof Error ? error.message : String(error);
     return new ModelError('network', `model stream failed: ${message}`, undefined, { cause: error });
   }
@@ -31,4 +33,9 @@ function kindOf(status: number | undefined, type: string | undefined, message: s
   if (type === 'timeout_error' || status === 408 || status === 504) return 'timeout';
   if (status === undefined || status === 409 || status >= 500 || type === 'api_error') return 'server';
   return 'invalid_request';
+}
+
+// A guard keeps the class's default type parameters; bare `instanceof` infers them as `any`.
+function isApiError(error: unknown): error is APIError {
+  return error instanceof APIError;
 }

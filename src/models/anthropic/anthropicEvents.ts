@@ -112,14 +112,22 @@ export class AnthropicEventMapper {
           {
             type: 'block_stop',
             index,
-            block: { type: 'thinking', thinking: block.thinking, ...(block.signature ? { signature: block.signature } : {}) },
+            block: {
+              type: 'thinking',
+              thinking: block.thinking,
+              ...(block.signature ? { signature: block.signature } : {}),
+            },
           },
         ];
       case 'redacted_thinking':
         return [{ type: 'block_stop', index, block: { type: 'redacted_thinking', data: block.data } }];
       case 'tool_use':
         return [
-          { type: 'block_stop', index, block: { type: 'tool_use', id: block.id, name: block.name, ...parseToolInput(block.json) } },
+          {
+            type: 'block_stop',
+            index,
+            block: { type: 'tool_use', id: block.id, name: block.name, ...parseToolInput(block.json) },
+          },
         ];
     }
   }

@@ -4,6 +4,9 @@ import { collectEvents } from '../scripted/collectEvents.js';
 import { type ScriptedModel, startScriptedModel } from '../scripted/scriptedModelServer.js';
 import { createAnthropicProvider } from './anthropicProvider.js';
 
+const matching = (pattern: RegExp): unknown => expect.stringMatching(pattern);
+const containing = (text: string): unknown => expect.stringContaining(text);
+
 let model: ScriptedModel;
 let provider: ModelProvider;
 
@@ -13,18 +16,35 @@ beforeEach(async () => {
 });
 afterEach(() => model.close());
 
-const BASH = { name: 'bash', description: 'Run a command', inputSchema: { type: 'object', properties: { command: { type: 'string' } } } };
+const BASH = {
+  name: 'bash',
+  description: 'Run a command',
+  inputSchema: { type: 'object', properties: { command: { type: 'string' } } },
+};
 
 function request(messages: Turn[], extra: Partial<ModelRequest> = {}): ModelRequest {
-  return { model: 'claude-sonnet-4-6', system: 'You are terse.', tools: [BASH], messages, maxOutputTokens: 1024, ...extra };
+  return {
+    model: 'claude-sonnet-4-6',
+    system: 'You are terse.',
+    tools: [BASH],
+    messages,
+    maxOutputTokens: 1024,
+    ...extra,
+  };
 }
 const user = (text: string): Turn => ({ role: 'user', content: [{ type: 'text', text }] });
 const run = (req: ModelRequest, control: { signal?: AbortSignal; idleTimeoutMs?: number } = {}) =>
   collectEvents(
-    provider.stream(req, { signal: control.signal ?? new AbortController().signal, idleTimeoutMs: control.idleTimeoutMs ?? 5000 }),
+    provider.stream(req, {
+      signal: control.signal ?? new AbortController().signal,
+      idleTimeoutMs: control.idleTimeoutMs ?? 5000,
+    }),
   );
 
-async function failure(req: ModelRequest, control: { signal?: AbortSignal; idleTimeoutMs?: number } = {}): Promise<ModelError> {
+async function failure(
+  req: ModelRequest,
+  control: { signal?: AbortSignal; idleTimeoutMs?: number } = {},
+): Promise<ModelError> {
   const { error } = await run(req, control);
   expect(error).toBeInstanceOf(ModelError);
   return error as ModelError;
@@ -32,10 +52,13 @@ async function failure(req: ModelRequest, control: { signal?: AbortSignal; idleT
 
 describe('anthropic provider over @anthropic-ai/sdk', () => {
   it('streams text as block events and ends with the stop reason and usage', async () => {
-    model.enqueue({ content: [{ type: 'text', text: 'Hello there, this is a longer reply.' }], usage: { outputTokens: 9 } });
+    model.enqueue({
+      content: [{ type: 'text', text: 'Hello there, this is a longer reply.' }],
+      usage: { outputTokens: 9 },
+    });
     const out = await run(request([user('hi')]));
     expect(out.error).toBeUndefined();
-    expect(out.events[0]).toMatchObject({ type: 'response_start', requestId: expect.stringMatching(/^req_/) });
+    expect(out.events[0]).toMatchObject({ type: 'response_start', requestId: matching(/^req_/) });
     expect(out.events[1]).toEqual({ type: 'block_start', index: 0, kind: 'text' });
     const deltas = out.events.flatMap((e) => (e.type === 'text_delta' ? [e.text] : []));
     expect(deltas.length).toBeGreaterThan(1);
@@ -58,7 +81,13 @@ describe('anthropic provider over @anthropic-ai/sdk', () => {
 
   it('survives writes split at odd byte boundaries, inside UTF-8 sequences', async () => {
     const text = 'Grüße — 日本語 and emoji 🚀🚀 done.';
-    model.enqueue({ content: [{ type: 'thinking', thinking: 'déjà vu 🤔' }, { type: 'text', text }], splitBytes: 5 });
+    model.enqueue({
+      content: [
+        { type: 'thinking', thinking: 'déjà vu 🤔' },
+        { type: 'text', text },
+      ],
+      splitBytes: 5,
+    });
     const out = await run(request([user('hi')]));
     expect(out.blocks[0]).toMatchObject({ type: 'thinking', thinking: 'déjà vu 🤔' });
     expect(out.blocks[1]).toEqual({ type: 'text', text });
@@ -82,9 +111,12 @@ describe('anthropic provider over @anthropic-ai/sdk', () => {
       { type: 'tool_use', id: 'toolu_01', name: 'bash', input: { command: 'ls -la' } },
     ]);
     expect(first.stopReason).toBe('tool_use');
-    expect(first.events.filter((e) => e.type === 'thinking_delta').map((e) => (e as { text: string }).text).join('')).toBe(
-      'List the files first.',
-    );
+    expect(
+      first.events
+        .filter((e) => e.type === 'thinking_delta')
+        .map((e) => (e as { text: string }).text)
+        .join(''),
+    ).toBe('List the files first.');
 
     const second = await run(
       request(
@@ -93,7 +125,9 @@ describe('anthropic provider over @anthropic-ai/sdk', () => {
           { role: 'assistant', content: first.blocks },
           {
             role: 'user',
-            content: [{ type: 'tool_result', toolUseId: 'toolu_01', content: [{ type: 'text', text: 'a b' }], isError: false }],
+            content: [
+              { type: 'tool_result', toolUseId: 'toolu_01', content: [{ type: 'text', text: 'a b' }], isError: false },
+            ],
           },
         ],
         { thinking: { type: 'adaptive' }, effort: 'medium' },
@@ -116,7 +150,12 @@ describe('anthropic provider over @anthropic-ai/sdk', () => {
       {
         role: 'user',
         content: [
-          { type: 'tool_result', tool_use_id: 'toolu_01', content: [{ type: 'text', text: 'a b' }], cache_control: { type: 'ephemeral' } },
+          {
+            type: 'tool_result',
+            tool_use_id: 'toolu_01',
+            content: [{ type: 'text', text: 'a b' }],
+            cache_control: { type: 'ephemeral' },
+          },
         ],
       },
     ]);
@@ -127,11 +166,21 @@ describe('anthropic provider over @anthropic-ai/sdk', () => {
     await run(
       request([
         user('q'),
-        { role: 'assistant', content: [{ type: 'thinking', thinking: 'local reasoning' }, { type: 'text', text: 'a' }] },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'thinking', thinking: 'local reasoning' },
+            { type: 'text', text: 'a' },
+          ],
+        },
         user('more'),
       ]),
     );
-    expect(model.requests[0]?.body['messages']).toMatchObject([{ role: 'user' }, { role: 'assistant', content: [{ type: 'text', text: 'a' }] }, { role: 'user' }]);
+    expect(model.requests[0]?.body['messages']).toMatchObject([
+      { role: 'user' },
+      { role: 'assistant', content: [{ type: 'text', text: 'a' }] },
+      { role: 'user' },
+    ]);
   });
 
   it('delivers parallel tool calls as separate tool_use blocks', async () => {
@@ -166,9 +215,9 @@ describe('anthropic provider over @anthropic-ai/sdk', () => {
       type: 'tool_use',
       id: 'toolu_bad',
       input: {},
-      inputError: { raw: '{"command": "ls', message: expect.stringContaining('not valid JSON') },
+      inputError: { raw: '{"command": "ls', message: containing('not valid JSON') },
     });
-    expect(out.blocks[1]).toMatchObject({ inputError: { raw: '[1,2]', message: expect.stringContaining('an array') } });
+    expect(out.blocks[1]).toMatchObject({ inputError: { raw: '[1,2]', message: containing('an array') } });
   });
 
   it('normalises usage: uncached input, cache read and cache write', async () => {
@@ -188,7 +237,9 @@ describe('anthropic provider over @anthropic-ai/sdk', () => {
     const written = first.usage?.cacheWriteTokens ?? 0;
     expect(written).toBeGreaterThan(100);
 
-    const second = await run(request([...turns, { role: 'assistant', content: [{ type: 'text', text: 'first' }] }, user('next')]));
+    const second = await run(
+      request([...turns, { role: 'assistant', content: [{ type: 'text', text: 'first' }] }, user('next')]),
+    );
     expect(second.usage?.cacheReadTokens).toBe(written);
     expect(second.usage?.cacheWriteTokens).toBeGreaterThan(0);
     const secondBody = model.requests[1]?.body;
@@ -279,8 +330,12 @@ describe('anthropic provider over @anthropic-ai/sdk', () => {
   });
 
   it('measures idleness between events, not over the whole response', async () => {
-    model.enqueue({ content: [{ type: 'text', text: 'slow but steady stream of text' }], ttftMs: 120, chunkDelayMs: 60 });
-    const out = await run(request([user('hi')]), { idleTimeoutMs: 250 });
+    model.enqueue({
+      content: [{ type: 'text', text: 'slow but steady stream of text' }],
+      ttftMs: 120,
+      chunkDelayMs: 60,
+    });
+    const out = await run(request([user('hi')]), { idleTimeoutMs: 400 });
     expect(out.error).toBeUndefined();
     expect(out.stopReason).toBe('end_turn');
   });
@@ -291,7 +346,10 @@ describe('anthropic provider over @anthropic-ai/sdk', () => {
     const events: string[] = [];
     let caught: unknown;
     try {
-      for await (const event of provider.stream(request([user('hi')]), { signal: controller.signal, idleTimeoutMs: 5000 })) {
+      for await (const event of provider.stream(request([user('hi')]), {
+        signal: controller.signal,
+        idleTimeoutMs: 5000,
+      })) {
         events.push(event.type);
         if (event.type === 'text_delta') controller.abort();
       }
@@ -318,6 +376,6 @@ describe('anthropic provider over @anthropic-ai/sdk', () => {
     const { error } = await collectEvents(
       keyless.stream(request([user('hi')]), { signal: new AbortController().signal, idleTimeoutMs: 1000 }),
     );
-    expect(error).toMatchObject({ kind: 'auth', message: expect.stringContaining('ANTHROPIC_API_KEY') });
+    expect(error).toMatchObject({ kind: 'auth', message: containing('ANTHROPIC_API_KEY') });
   });
 });

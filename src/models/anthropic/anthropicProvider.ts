@@ -5,7 +5,6 @@ import {
   type ModelEvent,
   type ModelProfile,
   type ModelProvider,
-  type ModelRequest,
 } from '../../core/modelProvider.js';
 import { catalogueProfile } from '../catalogue.js';
 import { StreamGuard } from '../streamGuard.js';
@@ -41,7 +40,11 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
     }
     // Retries are the brain's (each attempt is logged); an explicit key keeps the SDK from
     // looking for credential files.
-    client ??= new Anthropic({ baseURL: baseURL ?? 'https://api.anthropic.com', apiKey: apiKey ?? 'bosun-no-key', maxRetries: 0 });
+    client ??= new Anthropic({
+      baseURL: baseURL ?? 'https://api.anthropic.com',
+      apiKey: apiKey ?? 'bosun-no-key',
+      maxRetries: 0,
+    });
     return client;
   };
 
@@ -60,7 +63,9 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
       try {
         const body = toAnthropicRequest(request);
         guard.throwIfTripped();
-        const { data, request_id } = await guard.step(getClient().messages.create(body, { signal: guard.signal }).withResponse());
+        const { data, request_id } = await guard.step(
+          getClient().messages.create(body, { signal: guard.signal }).withResponse(),
+        );
         const mapper = new AnthropicEventMapper(request_id ?? null);
         iterator = data[Symbol.asyncIterator]();
         while (!mapper.stopped) {
@@ -82,7 +87,13 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
       const { model, system, tools, messages, thinking } = toAnthropicRequest(request);
       try {
         const result = await getClient().messages.countTokens(
-          { model, messages, ...(system ? { system } : {}), ...(tools ? { tools } : {}), ...(thinking ? { thinking } : {}) },
+          {
+            model,
+            messages,
+            ...(system ? { system } : {}),
+            ...(tools ? { tools } : {}),
+            ...(thinking ? { thinking } : {}),
+          },
           { signal: control.signal },
         );
         return result.input_tokens;
@@ -93,5 +104,3 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
     },
   };
 }
-
-export type { ModelRequest };

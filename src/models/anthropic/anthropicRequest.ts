@@ -122,7 +122,13 @@ function toBlockParam(block: ContentBlock, cache: boolean): ContentBlockParam | 
     case 'redacted_thinking':
       return { type: 'redacted_thinking', data: block.data };
     case 'tool_use':
-      return { type: 'tool_use', id: block.id, name: block.name, input: block.inputError ? {} : block.input, ...cacheControl };
+      return {
+        type: 'tool_use',
+        id: block.id,
+        name: block.name,
+        input: block.inputError ? {} : block.input,
+        ...cacheControl,
+      };
     case 'tool_result': {
       const content = block.content.flatMap((inner) => {
         const param = toBlockParam(inner, false);

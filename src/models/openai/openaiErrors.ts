@@ -8,9 +8,11 @@ const CONTEXT_OVERFLOW =
 
 /** Classifies anything `openai` throws, before or during the stream. */
 export function classifyOpenAIError(error: unknown): ModelError {
-  if (error instanceof APIConnectionTimeoutError) return new ModelError('timeout', error.message, undefined, { cause: error });
-  if (error instanceof APIConnectionError) return new ModelError('network', error.message, undefined, { cause: error });
-  if (!(error instanceof APIError)) {
+  if (error instanceof APIConnectionError) {
+    const kind = error instanceof APIConnectionTimeoutError ? 'timeout' : 'network';
+    return new ModelError(kind, error.message, undefined, { cause: error });
+  }
+  if (!isApiError(error)) {
     const message = error instanceof Error ? error.message : String(error);
     return new ModelError('network', `model stream failed: ${message}`, undefined, { cause: error });
   }
@@ -23,7 +25,12 @@ export function classifyOpenAIError(error: unknown): ModelError {
   });
 }
 
-function kindOf(status: number | undefined, code: string | undefined, type: string | undefined, message: string): ModelErrorKind {
+function kindOf(
+  status: number | undefined,
+  code: string | undefined,
+  type: string | undefined,
+  message: string,
+): ModelErrorKind {
   // A 429 for an exhausted quota is billing: retrying cannot help.
   if (code === 'insufficient_quota' || type === 'insufficient_quota' || status === 402) return 'billing';
   if (code === 'context_length_exceeded' || status === 413 || CONTEXT_OVERFLOW.test(message)) return 'context_overflow';
@@ -33,4 +40,9 @@ function kindOf(status: number | undefined, code: string | undefined, type: stri
   if (status === 408 || status === 504) return 'timeout';
   if (status === undefined || status === 409 || status >= 500) return 'server';
   return 'invalid_request';
+}
+
+// A guard keeps the class's default type parameters; bare `instanceof` infers them as `any`.
+function isApiError(error: unknown): error is APIError {
+  return error instanceof APIError;
 }

@@ -91,7 +91,10 @@ export class OpenAIEventMapper {
     const open = this.#open;
     if (!open) return [];
     this.#open = null;
-    const block = open.kind === 'text' ? { type: 'text' as const, text: open.text } : { type: 'thinking' as const, thinking: open.text };
+    const block =
+      open.kind === 'text'
+        ? { type: 'text' as const, text: open.text }
+        : { type: 'thinking' as const, thinking: open.text };
     return [{ type: 'block_stop', index: open.index, block }];
   }
 
@@ -99,7 +102,8 @@ export class OpenAIEventMapper {
     if (this.#finish === 'length') return 'max_tokens';
     if (this.#finish === 'content_filter' || this.#refused) return 'refusal';
     // Some local servers say `stop` after tool calls.
-    if (this.#finish === 'tool_calls' || this.#finish === 'function_call' || this.#toolCalls.size > 0) return 'tool_use';
+    if (this.#finish === 'tool_calls' || this.#finish === 'function_call' || this.#toolCalls.size > 0)
+      return 'tool_use';
     return 'end_turn';
   }
 }

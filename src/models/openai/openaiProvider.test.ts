@@ -4,6 +4,8 @@ import { collectEvents } from '../scripted/collectEvents.js';
 import { type ScriptedModel, startScriptedModel } from '../scripted/scriptedModelServer.js';
 import { createOpenAIProvider } from './openaiProvider.js';
 
+const matching = (pattern: RegExp): unknown => expect.stringMatching(pattern);
+
 let model: ScriptedModel;
 let provider: ModelProvider;
 
@@ -13,7 +15,11 @@ beforeEach(async () => {
 });
 afterEach(() => model.close());
 
-const BASH = { name: 'bash', description: 'Run a command', inputSchema: { type: 'object', properties: { command: { type: 'string' } } } };
+const BASH = {
+  name: 'bash',
+  description: 'Run a command',
+  inputSchema: { type: 'object', properties: { command: { type: 'string' } } },
+};
 
 function request(messages: Turn[], extra: Partial<ModelRequest> = {}): ModelRequest {
   return { model: 'qwen3', system: 'You are terse.', tools: [BASH], messages, maxOutputTokens: 512, ...extra };
@@ -21,10 +27,16 @@ function request(messages: Turn[], extra: Partial<ModelRequest> = {}): ModelRequ
 const user = (text: string): Turn => ({ role: 'user', content: [{ type: 'text', text }] });
 const run = (req: ModelRequest, control: { signal?: AbortSignal; idleTimeoutMs?: number } = {}) =>
   collectEvents(
-    provider.stream(req, { signal: control.signal ?? new AbortController().signal, idleTimeoutMs: control.idleTimeoutMs ?? 5000 }),
+    provider.stream(req, {
+      signal: control.signal ?? new AbortController().signal,
+      idleTimeoutMs: control.idleTimeoutMs ?? 5000,
+    }),
   );
 
-async function failure(req: ModelRequest, control: { signal?: AbortSignal; idleTimeoutMs?: number } = {}): Promise<ModelError> {
+async function failure(
+  req: ModelRequest,
+  control: { signal?: AbortSignal; idleTimeoutMs?: number } = {},
+): Promise<ModelError> {
   const { error } = await run(req, control);
   expect(error).toBeInstanceOf(ModelError);
   return error as ModelError;
@@ -35,7 +47,7 @@ describe('openai-compatible provider over openai@6', () => {
     model.enqueue({ content: [{ type: 'text', text: 'Hello from a local model.' }], splitBytes: 7 });
     const out = await run(request([user('hi')], { cacheKey: 'sesn_1' }));
     expect(out.error).toBeUndefined();
-    expect(out.events[0]).toMatchObject({ type: 'response_start', messageId: expect.stringMatching(/^chatcmpl-/) });
+    expect(out.events[0]).toMatchObject({ type: 'response_start', messageId: matching(/^chatcmpl-/) });
     expect(out.blocks).toEqual([{ type: 'text', text: 'Hello from a local model.' }]);
     expect(out.stopReason).toBe('end_turn');
     expect(model.requests[0]?.body).toEqual({
@@ -44,7 +56,9 @@ describe('openai-compatible provider over openai@6', () => {
         { role: 'system', content: 'You are terse.' },
         { role: 'user', content: 'hi' },
       ],
-      tools: [{ type: 'function', function: { name: 'bash', description: 'Run a command', parameters: BASH.inputSchema } }],
+      tools: [
+        { type: 'function', function: { name: 'bash', description: 'Run a command', parameters: BASH.inputSchema } },
+      ],
       max_completion_tokens: 512,
       stream: true,
       stream_options: { include_usage: true },
@@ -53,15 +67,29 @@ describe('openai-compatible provider over openai@6', () => {
 
   it('maps reasoning_content and reasoning to thinking blocks without signature', async () => {
     model.enqueue(
-      { content: [{ type: 'thinking', thinking: 'Think about it.' }, { type: 'text', text: 'Answer.' }] },
-      { content: [{ type: 'thinking', thinking: 'Ollama style.' }, { type: 'text', text: 'Two.' }], openai: { reasoningField: 'reasoning' } },
+      {
+        content: [
+          { type: 'thinking', thinking: 'Think about it.' },
+          { type: 'text', text: 'Answer.' },
+        ],
+      },
+      {
+        content: [
+          { type: 'thinking', thinking: 'Ollama style.' },
+          { type: 'text', text: 'Two.' },
+        ],
+        openai: { reasoningField: 'reasoning' },
+      },
     );
     const first = await run(request([user('q')]));
     expect(first.blocks).toEqual([
       { type: 'thinking', thinking: 'Think about it.' },
       { type: 'text', text: 'Answer.' },
     ]);
-    expect(first.events.filter((e) => e.type === 'block_start').map((e) => (e as { kind: string }).kind)).toEqual(['thinking', 'text']);
+    expect(first.events.filter((e) => e.type === 'block_start').map((e) => (e as { kind: string }).kind)).toEqual([
+      'thinking',
+      'text',
+    ]);
     const second = await run(request([user('q')]));
     expect(second.blocks[0]).toEqual({ type: 'thinking', thinking: 'Ollama style.' });
   });
@@ -111,7 +139,12 @@ describe('openai-compatible provider over openai@6', () => {
           role: 'user',
           content: [
             { type: 'tool_result', toolUseId: 'call_a', content: [{ type: 'text', text: 'a.txt' }], isError: false },
-            { type: 'tool_result', toolUseId: 'call_b', content: [{ type: 'text', text: 'invalid JSON' }], isError: true },
+            {
+              type: 'tool_result',
+              toolUseId: 'call_b',
+              content: [{ type: 'text', text: 'invalid JSON' }],
+              isError: true,
+            },
             { type: 'text', text: 'and then?' },
           ],
         },
@@ -160,16 +193,32 @@ describe('openai-compatible provider over openai@6', () => {
     const turns = [user('x'.repeat(400))];
     const first = await run(request(turns));
     expect(first.usage?.cacheReadTokens).toBe(0);
-    const second = await run(request([...turns, { role: 'assistant', content: [{ type: 'text', text: 'one' }] }, user('y')]));
+    const second = await run(
+      request([...turns, { role: 'assistant', content: [{ type: 'text', text: 'one' }] }, user('y')]),
+    );
     expect(second.usage?.cacheReadTokens).toBeGreaterThanOrEqual(100);
   });
 
   it('classifies errors, including quota vs rate limit and context overflow', async () => {
     model.enqueue(
       { fault: { type: 'http', status: 429, retryAfterMs: 700 } },
-      { fault: { type: 'http', status: 429, code: 'insufficient_quota', errorType: 'insufficient_quota', message: 'You exceeded your current quota' } },
+      {
+        fault: {
+          type: 'http',
+          status: 429,
+          code: 'insufficient_quota',
+          errorType: 'insufficient_quota',
+          message: 'You exceeded your current quota',
+        },
+      },
       { fault: { type: 'context_overflow' } },
-      { fault: { type: 'http', status: 400, message: 'the request exceeds the available context size, try increasing it' } },
+      {
+        fault: {
+          type: 'http',
+          status: 400,
+          message: 'the request exceeds the available context size, try increasing it',
+        },
+      },
       { fault: { type: 'http', status: 503, retryAfter: '1' } },
       { fault: { type: 'http', status: 401 } },
       { fault: { type: 'http', status: 404, message: 'model "nope" not found' } },
@@ -186,7 +235,10 @@ describe('openai-compatible provider over openai@6', () => {
   });
 
   it('turns a mid-stream error chunk into an overloaded ModelError', async () => {
-    model.enqueue({ content: [{ type: 'text', text: 'partial text here' }], fault: { type: 'mid_stream_error', afterEvents: 2 } });
+    model.enqueue({
+      content: [{ type: 'text', text: 'partial text here' }],
+      fault: { type: 'mid_stream_error', afterEvents: 2 },
+    });
     const out = await run(request([user('hi')]));
     expect(out.events.some((e) => e.type === 'text_delta')).toBe(true);
     expect(out.error).toMatchObject({ kind: 'overloaded', status: undefined });
@@ -212,10 +264,18 @@ describe('openai-compatible provider over openai@6', () => {
   });
 
   it('uses max_tokens and prompt_cache_key when configured so', async () => {
-    const local = createOpenAIProvider({ baseURL: model.openaiBaseURL, maxTokensField: 'max_tokens', sendCacheKey: true, env: {} });
+    const local = createOpenAIProvider({
+      baseURL: model.openaiBaseURL,
+      maxTokensField: 'max_tokens',
+      sendCacheKey: true,
+      env: {},
+    });
     model.enqueue({ content: [{ type: 'text', text: 'ok' }] });
     const out = await collectEvents(
-      local.stream(request([user('hi')], { cacheKey: 'sesn_1' }), { signal: new AbortController().signal, idleTimeoutMs: 5000 }),
+      local.stream(request([user('hi')], { cacheKey: 'sesn_1' }), {
+        signal: new AbortController().signal,
+        idleTimeoutMs: 5000,
+      }),
     );
     expect(out.error).toBeUndefined();
     expect(model.requests[0]?.body).toMatchObject({ max_tokens: 512, prompt_cache_key: 'sesn_1' });

@@ -1,6 +1,12 @@
 import OpenAI from 'openai';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
-import { MODEL_PROVIDER_VERSION, ModelError, type ModelEvent, type ModelProfile, type ModelProvider } from '../../core/modelProvider.js';
+import {
+  MODEL_PROVIDER_VERSION,
+  ModelError,
+  type ModelEvent,
+  type ModelProfile,
+  type ModelProvider,
+} from '../../core/modelProvider.js';
 import { DEFAULT_OPEN_MODEL_PROFILE } from '../catalogue.js';
 import { StreamGuard } from '../streamGuard.js';
 import { UnknownModelError } from '../unknownModel.js';
@@ -37,7 +43,11 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Model
     if (!apiKey && (options.apiKeyEnv || !baseURL)) {
       throw new ModelError('auth', `no API key: set ${keyEnv ?? 'OPENAI_API_KEY'}`);
     }
-    client ??= new OpenAI({ baseURL: baseURL ?? 'https://api.openai.com/v1', apiKey: apiKey ?? 'bosun-no-key', maxRetries: 0 });
+    client ??= new OpenAI({
+      baseURL: baseURL ?? 'https://api.openai.com/v1',
+      apiKey: apiKey ?? 'bosun-no-key',
+      maxRetries: 0,
+    });
     return client;
   };
 

@@ -19,10 +19,14 @@ export interface OpenAIRequestOptions {
  * bytes (OpenAI and vLLM/llama.cpp reuse a byte-identical prefix). Thinking is not sent back:
  * Chat Completions has no input field for it.
  */
-export function toOpenAIRequest(request: ModelRequest, options: OpenAIRequestOptions): ChatCompletionCreateParamsStreaming {
+export function toOpenAIRequest(
+  request: ModelRequest,
+  options: OpenAIRequestOptions,
+): ChatCompletionCreateParamsStreaming {
   const messages: ChatCompletionMessageParam[] = [];
   if (request.system) messages.push({ role: 'system', content: request.system });
-  for (const turn of request.messages) messages.push(...(turn.role === 'user' ? userMessages(turn) : assistantMessages(turn)));
+  for (const turn of request.messages)
+    messages.push(...(turn.role === 'user' ? userMessages(turn) : assistantMessages(turn)));
   const tools: ChatCompletionTool[] = request.tools.map((tool) => ({
     type: 'function',
     function: { name: tool.name, description: tool.description, parameters: tool.inputSchema },
@@ -70,7 +74,10 @@ function assistantMessages(turn: Turn): ChatCompletionMessageParam[] {
             id: block.id,
             type: 'function' as const,
             // Malformed input goes back as the model wrote it, next to the tool's error result.
-            function: { name: block.name, arguments: block.inputError ? block.inputError.raw : JSON.stringify(block.input) },
+            function: {
+              name: block.name,
+              arguments: block.inputError ? block.inputError.raw : JSON.stringify(block.input),
+            },
           },
         ]
       : [],

@@ -2,7 +2,10 @@ import { pieces, type ResolvedBlock, type ResolvedResponse } from './resolvedRes
 
 /** SSE frames of one Messages stream (model-wire.md §1.2–1.3); `event:` lines are mandatory. */
 export function anthropicFrames(response: ResolvedResponse): { frames: string[]; firstContent: number } {
-  const frames = [frame('message_start', { type: 'message_start', message: shell(response, [], true) }), frame('ping', { type: 'ping' })];
+  const frames = [
+    frame('message_start', { type: 'message_start', message: shell(response, [], true) }),
+    frame('ping', { type: 'ping' }),
+  ];
   const firstContent = frames.length;
   response.content.forEach((block, index) => frames.push(...blockFrames(block, index)));
   const u = response.usage;
@@ -90,7 +93,11 @@ function blockFrames(block: ResolvedBlock, index: number): string[] {
   const stop = frame('content_block_stop', { type: 'content_block_stop', index });
   switch (block.type) {
     case 'text':
-      return [start({ type: 'text', text: '' }), ...pieces(block.text, 16).map((text) => delta({ type: 'text_delta', text })), stop];
+      return [
+        start({ type: 'text', text: '' }),
+        ...pieces(block.text, 16).map((text) => delta({ type: 'text_delta', text })),
+        stop,
+      ];
     case 'thinking':
       return [
         start({ type: 'thinking', thinking: '', signature: '' }),

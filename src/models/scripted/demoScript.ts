@@ -1,3 +1,4 @@
+import { type ScriptedModel, startScriptedModel } from './scriptedModelServer.js';
 import type { RecordedRequest, ScriptedResponse } from './scriptTypes.js';
 
 export const DEMO_COMMAND = 'echo hello from $(uname -s)';
@@ -37,4 +38,9 @@ export function demoResponder(request: RecordedRequest): ScriptedResponse {
       },
     ],
   };
+}
+
+/** The demo model on a random loopback port: point ANTHROPIC_BASE_URL (or an openai provider) at it. */
+export function startDemoModel(): Promise<ScriptedModel> {
+  return startScriptedModel({ respond: demoResponder });
 }

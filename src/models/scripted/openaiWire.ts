@@ -23,7 +23,8 @@ export function openaiFrames(
   const reasoningField = options.reasoningField ?? 'reasoning_content';
   const tools: ToolBlock[] = [];
   for (const block of response.content) {
-    if (block.type === 'thinking') frames.push(...pieces(block.thinking, 16).map((t) => chunk({ [reasoningField]: t })));
+    if (block.type === 'thinking')
+      frames.push(...pieces(block.thinking, 16).map((t) => chunk({ [reasoningField]: t })));
     if (block.type === 'text') frames.push(...pieces(block.text, 16).map((content) => chunk({ content })));
     if (block.type === 'tool_use') tools.push(block);
   }

@@ -1,5 +1,5 @@
-import { createHash, type Hash } from 'node:crypto';
-import { asArray, isObject } from './requestView.js';
+import { createHash } from 'node:crypto';
+import { asArray, asString, isObject } from './requestView.js';
 import type { Json } from './scriptTypes.js';
 
 type JsonObject = { [key: string]: Json };
@@ -38,11 +38,11 @@ export class PromptCacheSimulator {
   ) {}
 
   anthropic(body: JsonObject): CacheOutcome {
-    return this.#simulate(String(body['model']), anthropicSegments(body), false);
+    return this.#simulate(asString(body['model']), anthropicSegments(body), false);
   }
 
   openai(body: JsonObject): CacheOutcome {
-    return this.#simulate(String(body['model']), openaiSegments(body), true);
+    return this.#simulate(asString(body['model']), openaiSegments(body), true);
   }
 
   #simulate(model: string, segments: Segment[], automatic: boolean): CacheOutcome {
@@ -53,7 +53,7 @@ export class PromptCacheSimulator {
     let chars = 0;
     for (const segment of segments) {
       hash.update(segment.text);
-      hashes.push((hash.copy() as Hash).digest('hex'));
+      hashes.push(hash.copy().digest('hex'));
       chars += segment.text.length;
       tokens.push(estimateTokens(chars));
     }
@@ -97,7 +97,7 @@ export function anthropicSegments(body: JsonObject): Segment[] {
   if (typeof system === 'string') push(system);
   else for (const block of asArray(system)) push(block);
   for (const message of asArray(body['messages']).filter(isObject)) {
-    const role = `${String(message['role'])}:`;
+    const role = `${asString(message['role'])}:`;
     const content = message['content'];
     if (typeof content === 'string') push(content, role);
     else asArray(content).forEach((block, i) => push(block, i === 0 ? role : ''));

@@ -22,6 +22,10 @@ export type ScriptedStopReason =
   | 'pause_turn'
   | 'model_context_window_exceeded';
 
+/**
+ * `afterEvents` counts the SSE events already sent: Anthropic's message_start and ping are 0 and
+ * 1, OpenAI's role chunk is 0.
+ */
 export type ScriptedFault =
   /** An error answer before the stream. `retryAfterMs` / `retryAfter` become the matching headers. */
   | {

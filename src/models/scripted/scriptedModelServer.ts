@@ -11,7 +11,7 @@ import {
 import { checkAnthropicConversation, checkOpenAIConversation } from './conversationChecks.js';
 import { openaiCompletion, openaiError, openaiErrorType, openaiFrames, openaiStreamError } from './openaiWire.js';
 import { estimateTokens, PromptCacheSimulator, promptTokensOf } from './promptCache.js';
-import { viewOf } from './requestView.js';
+import { asString, viewOf } from './requestView.js';
 import { defaultStopReason, type ResolvedBlock, type ResolvedResponse } from './resolvedResponse.js';
 import type { Json, RecordedRequest, Responder, ScriptedFault, ScriptedResponse } from './scriptTypes.js';
 
@@ -98,7 +98,8 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
     };
     requests.push(recorded);
 
-    if (path === '/v1/messages/count_tokens') return sendJson(res, 200, { input_tokens: promptTokensOf(protocol, body) });
+    if (path === '/v1/messages/count_tokens')
+      return sendJson(res, 200, { input_tokens: promptTokensOf(protocol, body) });
 
     const invalid = validate(protocol, body);
     if (invalid) return sendError(res, protocol, 400, 'invalid_request_error', invalid, null);
@@ -112,7 +113,14 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
     if (fault?.type === 'http') return sendFault(res, protocol, fault);
     if (fault?.type === 'context_overflow') {
       return protocol === 'anthropic'
-        ? sendError(res, protocol, 400, 'invalid_request_error', 'prompt is too long: 210000 tokens > 200000 maximum', null)
+        ? sendError(
+            res,
+            protocol,
+            400,
+            'invalid_request_error',
+            'prompt is too long: 210000 tokens > 200000 maximum',
+            null,
+          )
         : sendError(
             res,
             protocol,
@@ -146,7 +154,9 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
     if (!Array.isArray(body['messages'])) return 'messages: Field required';
     if (protocol === 'anthropic' && typeof body['max_tokens'] !== 'number') return 'max_tokens: Field required';
     if (!strict) return null;
-    return protocol === 'anthropic' ? checkAnthropicConversation(body, issuedSignatures) : checkOpenAIConversation(body);
+    return protocol === 'anthropic'
+      ? checkAnthropicConversation(body, issuedSignatures)
+      : checkOpenAIConversation(body);
   }
 
   function resolve(protocol: Protocol, body: JsonObject, response: ScriptedResponse): ResolvedResponse {
@@ -179,7 +189,7 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
     const thinkingChars = content.reduce((sum, b) => sum + (b.type === 'thinking' ? b.thinking.length : 0), 0);
     return {
       id: protocol === 'anthropic' ? `msg_scripted_${next()}` : `chatcmpl-scripted-${next()}`,
-      model: String(body['model']),
+      model: asString(body['model']),
       content,
       stopReason: defaultStopReason(response),
       stopSequence: response.stopSequence ?? null,
@@ -253,7 +263,11 @@ function endWithFault(res: ServerResponse, protocol: Protocol, fault: ScriptedFa
   if (fault.type === 'mid_stream_error') {
     const message = fault.message ?? 'Overloaded';
     const type = fault.errorType ?? 'overloaded_error';
-    res.end(protocol === 'anthropic' ? anthropicStreamError(type, message) : openaiStreamError(message, fault.errorType ?? 'overloaded'));
+    res.end(
+      protocol === 'anthropic'
+        ? anthropicStreamError(type, message)
+        : openaiStreamError(message, fault.errorType ?? 'overloaded'),
+    );
   }
 }
 
@@ -274,7 +288,8 @@ function sendFault(res: ServerResponse, protocol: Protocol, fault: Extract<Scrip
   const headers: Record<string, string> = {};
   if (fault.retryAfterMs !== undefined) headers['retry-after-ms'] = String(fault.retryAfterMs);
   if (fault.retryAfter !== undefined) headers['retry-after'] = fault.retryAfter;
-  const type = fault.errorType ?? (protocol === 'anthropic' ? anthropicErrorType(fault.status) : openaiErrorType(fault.status));
+  const type =
+    fault.errorType ?? (protocol === 'anthropic' ? anthropicErrorType(fault.status) : openaiErrorType(fault.status));
   const message = fault.message ?? `scripted ${fault.status} ${type}`;
   sendError(res, protocol, fault.status, type, message, fault.code ?? null, headers);
 }
@@ -289,7 +304,8 @@ function sendError(
   headers: Record<string, string> = {},
 ): void {
   const requestId = `req_scripted_error_${status}`;
-  if (protocol === 'anthropic') sendJson(res, status, anthropicError(type, message, requestId), { 'request-id': requestId, ...headers });
+  if (protocol === 'anthropic')
+    sendJson(res, status, anthropicError(type, message, requestId), { 'request-id': requestId, ...headers });
   else sendJson(res, status, openaiError(message, type, code), { 'x-request-id': requestId, ...headers });
 }
 

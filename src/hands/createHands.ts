@@ -1,0 +1,159 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Hands, SessionHandsContext, ToolResult } from '../core/hands.js';
+import { type ManagedSandbox, type SandboxBackend, SandboxUnavailableError } from './backend.js';
+import { type BubblewrapOptions, createBubblewrapBackend } from './bubblewrap/bubblewrapBackend.js';
+import { DiskGuard } from './diskGuard.js';
+import { allowsEgress, type EgressProxy, networkPolicy } from './egress.js';
+import { resolveLimits, type SandboxLimits } from './limits.js';
+import { createLocalBackend, LOCAL_BACKEND_WARNING } from './local/localBackend.js';
+import { ResultStore } from './resultStore.js';
+import { AGENT_TOOLSET, runTool, type ToolContext } from './toolset/index.js';
+import { errorResult, ToolError } from './toolset/toolError.js';
+
+export interface CreateHandsOptions {
+  /** Workspaces and recorded results live under `<dataDir>/hands/<sessionId>/`. */
+  dataDir: string;
+  /** `bubblewrap` (default) isolates; `local` runs tools unsandboxed and needs `allowUnsandboxed`. */
+  backend?: 'bubblewrap' | 'local' | SandboxBackend;
+  /** The operator's explicit opt-in to the unsandboxed `local` backend (development only). */
+  allowUnsandboxed?: boolean;
+  limits?: Partial<SandboxLimits>;
+  /** Cap for a whole-file read and for edit (the SDK's `maxFileBytes`); 256 KiB by default. */
+  maxFileBytes?: number;
+  /** The egress proxy (a later step); without one every sandbox has no network at all. */
+  egress?: EgressProxy;
+  bubblewrap?: Omit<BubblewrapOptions, 'handsRoot' | 'dataDir'>;
+  logger?: { warn(message: string): void };
+}
+
+export interface BosunHands extends Hands {
+  readonly backend: string;
+  /** Stops every sandbox (workspaces stay) and releases the backend's resources. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_MAX_FILE_BYTES = 256 * 1024;
+
+/**
+ * Composes a sandbox backend, the built-in toolset and the on-disk result records. Sandboxes are
+ * provisioned on a session's first tool call that needs one, never before.
+ */
+export function createHands(options: CreateHandsOptions): BosunHands {
+  const logger = options.logger ?? { warn: (message: string) => process.stderr.write(`${message}\n`) };
+  const limits = resolveLimits(options.limits);
+  const handsRoot = join(options.dataDir, 'hands');
+  const backend = chooseBackend(options, handsRoot, logger);
+  const store = new ResultStore(handsRoot);
+  const sandboxes = new Map<string, Promise<ManagedSandbox>>();
+  const inflight = new Map<string, Promise<ToolResult>>();
+  const guard = new DiskGuard(options.dataDir, limits.diskReserveBytes, (reason) => {
+    logger.warn(`hands: ${reason}`);
+    for (const sandbox of sandboxes.values()) void sandbox.then((s) => s.active && s.stopProcesses(reason), () => {});
+  });
+  const warnedNoEgress = new Set<string>();
+
+  const provision = async (session: SessionHandsContext): Promise<ManagedSandbox> => {
+    const workspaceDir = join(store.sessionDir(session.sessionId), 'workspace');
+    await mkdir(workspaceDir, { recursive: true, mode: 0o700 });
+    const policy = networkPolicy(session.environmentConfig);
+    let egress = null;
+    if (allowsEgress(policy) && options.egress) egress = await options.egress.attach(session, policy);
+    else if (allowsEgress(policy) && !warnedNoEgress.has(session.environmentId)) {
+      warnedNoEgress.add(session.environmentId);
+      logger.warn(`hands: environment ${session.environmentId} allows network access, but no egress proxy is configured: its sandboxes have no network`);
+    }
+    const sandbox = await backend.provision({ sessionId: session.sessionId, workspaceDir, limits, egress });
+    guard.start();
+    return sandbox;
+  };
+
+  const sandboxFor = (session: SessionHandsContext): Promise<ManagedSandbox> => {
+    let sandbox = sandboxes.get(session.sessionId);
+    if (!sandbox) {
+      sandbox = provision(session);
+      sandboxes.set(session.sessionId, sandbox);
+      sandbox.catch(() => sandboxes.delete(session.sessionId));
+    }
+    return sandbox;
+  };
+
+  const run = async (session: SessionHandsContext, toolUseId: string, name: string, input: unknown, signal: AbortSignal) => {
+    const recorded = await store.read(session.sessionId, toolUseId);
+    if (recorded) return recorded;
+    const tool = AGENT_TOOLSET.get(name);
+    let result: ToolResult;
+    if (!tool) result = errorResult(`${name}: no such tool in this environment`);
+    else if (!tool.readOnly && (await store.wasStarted(session.sessionId, toolUseId))) {
+      result = errorResult(
+        `${name}: this call was interrupted by a server restart before it finished and was not run again; ` +
+          'check the workspace for its effects before retrying',
+      );
+    } else {
+      if (!tool.readOnly) await store.markStarted(session.sessionId, toolUseId);
+      const diskLow = name === 'write' || name === 'edit' ? await guard.check() : null;
+      const ctx: ToolContext = {
+        sandbox: () => explainUnavailable(name, sandboxFor(session)),
+        signal,
+        maxFileBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
+        maxCallMs: limits.maxCallMs,
+      };
+      result = diskLow ? errorResult(`${name}: ${diskLow}`) : await runTool(tool, input, ctx);
+    }
+    await store.write(session.sessionId, toolUseId, name, result);
+    return result;
+  };
+
+  return {
+    backend: backend.name,
+    execute: (session, toolUseId, name, input, signal) => {
+      const key = `${session.sessionId}\0${toolUseId}`;
+      let call = inflight.get(key);
+      if (!call) {
+        call = run(session, toolUseId, name, input, signal).finally(() => inflight.delete(key));
+        inflight.set(key, call);
+      }
+      return call;
+    },
+    recordedResult: (sessionId, toolUseId) => store.read(sessionId, toolUseId),
+    destroy: async (sessionId, destroyOptions) => {
+      const sandbox = sandboxes.get(sessionId);
+      sandboxes.delete(sessionId);
+      await sandbox?.then((s) => s.dispose(), () => {});
+      if (destroyOptions?.purge) await rm(store.sessionDir(sessionId), { recursive: true, force: true });
+    },
+    close: async () => {
+      guard.stop();
+      const all = [...sandboxes.values()];
+      sandboxes.clear();
+      await Promise.all(all.map((s) => s.then((sandbox) => sandbox.dispose(), () => {})));
+      await backend.close();
+    },
+  };
+}
+
+/** A backend that cannot run here is an error result naming the fix, never a crash. */
+async function explainUnavailable(tool: string, sandbox: Promise<ManagedSandbox>): Promise<ManagedSandbox> {
+  try {
+    return await sandbox;
+  } catch (error) {
+    if (!(error instanceof SandboxUnavailableError)) throw error;
+    throw new ToolError(`${tool} is not available: ${error.message}. The server operator can ${error.hint}.`);
+  }
+}
+
+function chooseBackend(options: CreateHandsOptions, handsRoot: string, logger: { warn(message: string): void }): SandboxBackend {
+  const choice = options.backend ?? 'bubblewrap';
+  if (typeof choice !== 'string') return choice;
+  if (choice === 'local') {
+    if (!options.allowUnsandboxed) {
+      throw new Error(
+        'refusing the unsandboxed `local` hands backend: it runs tools directly on this machine. ' +
+          'Opt in explicitly (development only) or install bubblewrap and use the default backend.',
+      );
+    }
+    logger.warn(LOCAL_BACKEND_WARNING);
+    return createLocalBackend();
+  }
+  return createBubblewrapBackend({ ...options.bubblewrap, handsRoot, dataDir: options.dataDir });
+}

@@ -1,0 +1,89 @@
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { err, type HandsFixture, handsFixture, ok, requireBubblewrap } from './handsFixture.js';
+
+/** The host pids of this process's children running the sandbox's persistent shell. */
+function sandboxShellPids(): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const status = readFileSync(`/proc/${entry}/status`, 'utf8');
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (status.includes(`\nPPid:\t${process.pid}\n`) && cmdline.includes('--norc') && !cmdline.includes('-c')) pids.push(Number(entry));
+    } catch {
+      // gone
+    }
+  }
+  return pids;
+}
+
+let f: HandsFixture;
+beforeAll(() => {
+  requireBubblewrap();
+  f = handsFixture();
+});
+afterAll(() => f?.close());
+
+describe('crash semantics', () => {
+  it('a sandbox killed mid-command is an error result; the next call works and the workspace is intact', async () => {
+    ok(await f.call('write', { file_path: 'keep.txt', content: 'still here' }));
+    const pending = f.call('bash', { command: 'echo started > /tmp/flag; sleep 30' });
+    await new Promise((r) => setTimeout(r, 300));
+    const [pid, ...more] = sandboxShellPids();
+    expect(pid).toBeDefined();
+    expect(more).toEqual([]);
+    process.kill(pid as number, 'SIGKILL');
+    expect(err(await pending)).toMatch(
+      /^bash: bash session terminated \(the sandbox was killed by SIGKILL\)\. Files in \/workspace are kept; the next command starts a fresh shell\.$/,
+    );
+    expect(ok(await f.call('bash', { command: 'cat keep.txt; ls /tmp' }))).toBe('still here');
+    expect(ok(await f.call('read', { file_path: 'keep.txt' }))).toBe('still here');
+  });
+
+  it('a shell that kills itself is reported the same way', async () => {
+    expect(err(await f.call('bash', { command: 'kill -9 $$' }))).toMatch(/^bash: bash session terminated/);
+    expect(ok(await f.call('bash', { command: 'echo recovered' }))).toBe('recovered');
+  });
+});
+
+describe('idempotency by tool_use_id', () => {
+  it('runs a call once; a repeated call, concurrent or later, returns the recorded result', async () => {
+    const input = { command: 'echo run >> count.txt; wc -l < count.txt' };
+    const [a, b] = await Promise.all([f.call('bash', input, { toolUseId: 'sevt_once' }), f.call('bash', input, { toolUseId: 'sevt_once' })]);
+    expect(a).toEqual(b);
+    expect(await f.call('bash', input, { toolUseId: 'sevt_once' })).toEqual(a);
+    expect(ok(await f.call('bash', { command: 'wc -l < count.txt' }))).toBe('1');
+    expect(await f.hands.recordedResult(f.session.sessionId, 'sevt_once')).toEqual(a);
+    expect(await f.hands.recordedResult(f.session.sessionId, 'sevt_never')).toBeNull();
+  });
+
+  it('a restarted server returns the recorded result and never reruns a call that was cut off', async () => {
+    const first = await f.call('bash', { command: 'echo x >> ran.txt; echo done' }, { toolUseId: 'sevt_restart' });
+    const resultsDir = join(f.dataDir, 'hands', f.session.sessionId, 'results');
+    writeFileSync(join(resultsDir, 'sevt_cutoff.started'), 'crash');
+    const restarted = handsFixture({}, f.dataDir);
+    try {
+      const again = await restarted.call('bash', { command: 'echo x >> ran.txt' }, { session: f.session, toolUseId: 'sevt_restart' });
+      expect(again).toEqual(first);
+      expect(err(await restarted.call('bash', { command: 'echo x >> ran.txt' }, { session: f.session, toolUseId: 'sevt_cutoff' }))).toBe(
+        'bash: this call was interrupted by a server restart before it finished and was not run again; check the workspace for its effects before retrying',
+      );
+      expect(ok(await restarted.call('bash', { command: 'wc -l < ran.txt' }, { session: f.session }))).toBe('1');
+      // a read-only tool cut off by a crash is simply run again
+      writeFileSync(join(resultsDir, 'sevt_readcut.started'), 'crash');
+      expect(ok(await restarted.call('read', { file_path: 'ran.txt' }, { session: f.session, toolUseId: 'sevt_readcut' }))).toBe('x\n');
+    } finally {
+      await restarted.close();
+    }
+  });
+
+  it('records results atomically as JSON files', () => {
+    const resultsDir = join(f.dataDir, 'hands', f.session.sessionId, 'results');
+    const files = readdirSync(resultsDir);
+    expect(files.some((name) => name.includes('.tmp-'))).toBe(false);
+    const record = JSON.parse(readFileSync(join(resultsDir, 'sevt_once.json'), 'utf8')) as Record<string, unknown>;
+    expect(record).toMatchObject({ tool_use_id: 'sevt_once', name: 'bash', result: { isError: false } });
+  });
+});
