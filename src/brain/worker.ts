@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { BrainDeps } from './deps.js';
 import { SessionRunner } from './sessionRunner.js';
 
@@ -57,7 +58,7 @@ export class BrainWorker {
 
   private async runSession(sessionId: string): Promise<void> {
     const { leases, limits, workerId, log, logger } = this.deps;
-    const lease = await leases.acquire(sessionId, workerId, limits.leaseTtlMs).catch(() => null);
+    const lease = await leases.acquire(sessionId, workerId, limits.leaseTtlMs, holderIsDead).catch(() => null);
     if (!lease) return this.finished();
     const runner = new SessionRunner(this.deps, sessionId, lease);
     const entry = { runner, dirty: false };
@@ -121,5 +122,21 @@ export class BrainWorker {
     this.queue.length = 0;
     for (const { runner } of this.running.values()) runner.stop('worker shutting down');
     await this.whenIdle();
+  }
+}
+
+/**
+ * Worker ids are `host:pid:…`. A lease held by a process of this host that no longer exists
+ * (a crash, a kill -9) is taken over at once instead of after its TTL, so a restarted server
+ * resumes its sessions immediately. Other hosts' leases are left to expire.
+ */
+export function holderIsDead(holder: string): boolean {
+  const [host, pid] = holder.split(':');
+  if (host !== hostname() || !pid || !/^\d+$/.test(pid) || Number(pid) === process.pid) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }

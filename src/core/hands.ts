@@ -63,7 +63,7 @@ export type LimitHit = 'memory' | 'pids';
 
 export type ShellOutcome =
   | { status: 'exited'; exitCode: number; output: string; truncated: boolean; limitHit?: LimitHit }
-  | { status: 'timed_out' }
+  | { status: 'timed_out'; limitHit?: LimitHit }
   | { status: 'aborted' }
   /** The shell (and every process it started) is gone; `reason` is written for the model. */
   | { status: 'died'; reason: string };

@@ -104,7 +104,7 @@ export class ProcessSandbox implements Sandbox {
     if (result.status !== 'exited') {
       // The command may still be running and would print a stale sentinel: start afresh.
       this.#killShell();
-      return result;
+      return result.status === 'timed_out' && limitHit ? { status: 'timed_out', limitHit } : result;
     }
     this.#armIdleTimer();
     return limitHit ? { ...result, limitHit } : result;

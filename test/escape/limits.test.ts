@@ -25,7 +25,7 @@ async function maxLagDuring<T>(work: Promise<T>): Promise<{ result: T; lagMs: nu
 let f: HandsFixture;
 beforeAll(() => {
   requireBubblewrap();
-  f = handsFixture({ limits: { memoryBytes: 96 * MiB, pids: 64, fileSizeBytes: 8 * MiB, tmpBytes: 8 * MiB } });
+  f = handsFixture({ limits: { memoryBytes: 96 * MiB, pids: 64, fileSizeBytes: 8 * MiB, tmpBytes: 4 * MiB } });
 });
 afterAll(() => f?.close());
 
@@ -42,14 +42,14 @@ describe('escape suite: resource limits', () => {
         return bomb;
       })(),
     );
-    expect(text(result)).toMatch(/timed out after 2500ms|Resource temporarily unavailable/);
+    expect(text(result)).toBe("bash: bash command timed out after 2500ms\n[process creation failed: the sandbox's process limit was reached]");
     expect(lagMs).toBeLessThan(1000);
     expect(ok(await f.call('bash', { command: "ps -e --no-headers | wc -l" }))).toMatch(/^[1-5]$/);
   });
 
   it('kills a memory hog inside the sandbox only, and says why', async () => {
-    const out = err(await f.call('bash', { command: 'tail /dev/zero; echo after' }));
-    expect(out).toMatch(/Killed|after/);
+    const out = err(await f.call('bash', { command: 'tail /dev/zero' }));
+    expect(out).toMatch(/Killed/);
     expect(out).toContain("[a process was killed: the sandbox's memory limit was reached]");
     expect(ok(await f.call('bash', { command: 'echo alive' }))).toBe('alive');
   });

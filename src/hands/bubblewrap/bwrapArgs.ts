@@ -55,7 +55,7 @@ export function bwrapArgs(view: BwrapView): string[] {
     '--bind', view.workspace, view.workdir,
   );
   if (view.egressSocketDir) args.push('--ro-bind', view.egressSocketDir, EGRESS_SOCKET_MOUNT);
-  args.push('--remount-ro', '/', '--chdir', view.workdir);
+  args.push('--remount-ro', '/', '--remount-ro', '/dev', '--chdir', view.workdir);
   return args;
 }
 

@@ -1,3 +1,4 @@
+import type { LimitHit } from '../../core/hands.js';
 import { type ToolDefinition, optionalBoolean, optionalInteger, optionalString } from './tool.js';
 import { abortText, ToolError } from './toolError.js';
 
@@ -32,7 +33,7 @@ export const bashTool: ToolDefinition = {
     const outcome = await sandbox.exec(command, { timeoutMs, maxOutputChars: BASH_OUTPUT_LIMIT }, ctx.signal);
     switch (outcome.status) {
       case 'timed_out':
-        throw new ToolError(`bash: bash command timed out after ${timeoutMs}ms`);
+        throw new ToolError(`bash: bash command timed out after ${timeoutMs}ms${limitNote(outcome.limitHit)}`);
       case 'aborted':
         throw new ToolError(`bash: ${abortText(ctx.signal)}`);
       case 'died':
@@ -41,12 +42,16 @@ export const bashTool: ToolDefinition = {
             'the next command starts a fresh shell.',
         );
       case 'exited': {
-        let output = outcome.truncated ? `[output truncated]\n${outcome.output}` : outcome.output;
-        if (outcome.limitHit === 'memory') output += `\n[a process was killed: the sandbox's memory limit was reached]`;
-        if (outcome.limitHit === 'pids') output += `\n[process creation failed: the sandbox's process limit was reached]`;
+        const output = (outcome.truncated ? `[output truncated]\n${outcome.output}` : outcome.output) + limitNote(outcome.limitHit);
         if (outcome.exitCode !== 0) throw new ToolError(output || `exit ${outcome.exitCode}`);
         return output;
       }
     }
   },
 };
+
+function limitNote(hit: LimitHit | undefined): string {
+  if (hit === 'memory') return "\n[a process was killed: the sandbox's memory limit was reached]";
+  if (hit === 'pids') return "\n[process creation failed: the sandbox's process limit was reached]";
+  return '';
+}

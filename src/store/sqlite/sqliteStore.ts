@@ -375,13 +375,18 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
 
   // ---- Leases -------------------------------------------------------------------------------
 
-  async acquire(sessionId: string, holder: string, ttlMs: number): Promise<Lease | null> {
+  async acquire(
+    sessionId: string,
+    holder: string,
+    ttlMs: number,
+    canTakeOver?: (holder: string) => boolean,
+  ): Promise<Lease | null> {
     return this.db.transaction(() => {
       const now = Date.now();
       const row = this.db.prepare('SELECT holder, epoch, expires_at FROM leases WHERE session_id = ?').get(sessionId) as
         | { holder: string; epoch: number; expires_at: number }
         | undefined;
-      if (row && row.holder !== holder && row.expires_at > now) return null;
+      if (row && row.holder !== holder && row.expires_at > now && !canTakeOver?.(row.holder)) return null;
       const epoch = (row?.epoch ?? 0) + 1;
       const expiresAt = now + ttlMs;
       this.db
