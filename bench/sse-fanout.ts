@@ -9,21 +9,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
-import { spawn } from 'node:child_process';
+import { startServerProcess } from './serverProcess.js';
 import { fmt, percentile, printTable } from './stats.js';
 
 const SUBSCRIBERS = Number(process.env['BENCH_SUBSCRIBERS'] ?? 1000);
 const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 20);
 
 const dataDir = mkdtempSync(join(tmpdir(), 'bosun-bench-'));
-// The server runs in its own process, as in production: 1,000 client parsers in the same
-// event loop would measure the benchmark, not Bosun.
-const server = await startServerProcess(dataDir);
+const server = await startServerProcess(dataDir, { BOSUN_BRAIN: 'off' });
 const client = new Anthropic({ baseURL: server.url, apiKey: server.apiKey });
 const agent = await client.beta.agents.create({ name: 'bench', model: 'claude-sonnet-4-5' });
 const environment = await client.beta.environments.create({ name: 'bench' });
-// A self-hosted environment has no brain work for user messages' tools; the brain may answer,
-// but only the user.message frames are timed.
+// An API-only node (BOSUN_BRAIN=off): this measures the log and the fan-out, not a model.
 const session = await client.beta.sessions.create({ agent: agent.id, environment_id: environment.id });
 
 const sentAt = new Map<string, number>();
@@ -80,21 +77,3 @@ printTable(`SSE fan-out: ${SUBSCRIBERS} subscribers × ${EVENTS} events, send (H
 server.close();
 rmSync(dataDir, { recursive: true, force: true });
 process.exit(0);
-
-async function startServerProcess(dir: string): Promise<{ url: string; apiKey: string; close(): void }> {
-  const apiKey = 'bench-key';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0', '--data-dir', dir], {
-    env: { ...process.env, BOSUN_API_KEY: apiKey, BOSUN_LOG_LEVEL: 'silent' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = out.match(/listening on (http:\/\/\S+)/);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
-  return { url, apiKey, close: () => child.kill('SIGTERM') };
-}

@@ -28,15 +28,20 @@ const ZERO_USAGE: Usage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0,
  * at any point loses nothing: the next run folds the same log and continues.
  */
 export class SessionRunner {
-  private readonly state: BrainState = initialBrainState();
   /** Aborts whatever the current step is waiting on (a model stream, a tool, a backoff). */
   private step = new AbortController();
   private stopped = false;
 
+  /**
+   * `state` may be the fold a previous run of this session left behind: it is a fold of a
+   * prefix of the log, and `catchUp` folds whatever came after, so a long session is never
+   * re-read from the start.
+   */
   constructor(
     private readonly deps: BrainDeps,
     readonly sessionId: string,
     private readonly lease: Lease,
+    readonly state: BrainState = initialBrainState(),
   ) {}
 
   /** Abort the current step: an interrupt, archive or deletion arrived, or the lease was lost. */
@@ -103,6 +108,7 @@ export class SessionRunner {
   private append(events: NewEvent[], intake?: number) {
     return this.deps.log.append(this.sessionId, events, {
       epoch: this.lease.epoch,
+      durability: 'relaxed',
       ...(intake !== undefined ? { intakeThroughSeq: intake } : {}),
     });
   }

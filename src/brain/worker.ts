@@ -1,6 +1,9 @@
 import { hostname } from 'node:os';
 import type { BrainDeps } from './deps.js';
+import type { BrainState } from './state.js';
 import { SessionRunner } from './sessionRunner.js';
+
+const MAX_CACHED_FOLDS = 1_000;
 
 /** Events that must cut the current step short (the user took control, or the session ended), and why. */
 const ABORTING: Record<string, string> = {
@@ -20,6 +23,8 @@ export class BrainWorker {
   private sweepTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly idleWaiters = new Set<() => void>();
+  /** Folded state of recently run sessions, most recent last; bounded so memory stays flat. */
+  private readonly folds = new Map<string, BrainState>();
 
   constructor(private readonly deps: BrainDeps) {}
 
@@ -37,7 +42,9 @@ export class BrainWorker {
       return;
     }
     if (!this.queue.includes(sessionId)) this.queue.push(sessionId);
-    this.pump();
+    // The store is synchronous: starting the run inline would hold the caller's HTTP response
+    // until the model request is on the wire.
+    setImmediate(() => this.pump());
   };
 
   /** Sessions that have work and no live lease holder: after a restart, or a peer's crash. */
@@ -60,7 +67,7 @@ export class BrainWorker {
     const { leases, limits, workerId, log, logger } = this.deps;
     const lease = await leases.acquire(sessionId, workerId, limits.leaseTtlMs, holderIsDead).catch(() => null);
     if (!lease) return this.finished();
-    const runner = new SessionRunner(this.deps, sessionId, lease);
+    const runner = new SessionRunner(this.deps, sessionId, lease, this.takeFold(sessionId));
     const entry = { runner, dirty: false };
     this.running.set(sessionId, entry);
     const from = await log.lastSeq(sessionId).catch(() => 0);
@@ -88,6 +95,7 @@ export class BrainWorker {
     } catch (error) {
       logger.error({ err: error, sessionId }, 'session runner failed');
     } finally {
+      this.keepFold(sessionId, runner.state);
       clearInterval(renew);
       unsubscribe();
       this.running.delete(sessionId);
@@ -95,6 +103,20 @@ export class BrainWorker {
       // A wake that raced with the end of the run must not be lost.
       if (entry.dirty && !this.closed) this.wake(sessionId);
       this.finished();
+    }
+  }
+
+  private takeFold(sessionId: string): BrainState | undefined {
+    const state = this.folds.get(sessionId);
+    this.folds.delete(sessionId);
+    return state;
+  }
+
+  private keepFold(sessionId: string, state: BrainState): void {
+    this.folds.set(sessionId, state);
+    if (this.folds.size > MAX_CACHED_FOLDS) {
+      const oldest = this.folds.keys().next().value;
+      if (oldest !== undefined) this.folds.delete(oldest);
     }
   }
 

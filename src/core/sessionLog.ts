@@ -41,6 +41,13 @@ export interface AppendOptions {
    * batch's time. Recorded on the batch's first event, so the log itself stays append-only.
    */
   intakeThroughSeq?: number;
+  /**
+   * `full` (default): on disk before `append` resolves. `relaxed`: visible at once and safe
+   * against a process crash, but an OS crash or power loss may drop it until the next `full`
+   * append. The log stays a gap-free prefix either way. The brain writes `relaxed`: whatever
+   * it loses it redoes from the log; every client event is `full` (invariant 1).
+   */
+  durability?: 'full' | 'relaxed';
 }
 
 export interface ReadOptions {

@@ -18,11 +18,12 @@ const ANSI_RE = /\x1b\[[0-9;?]*[ -/]*[@-~]/g;
 const STDERR_KEEP = 4096;
 
 /**
- * A persistent bash driven over pipes, one command at a time, framed the way the SDK's
- * `BashSession` frames it: the command runs in a group with stdin from /dev/null and stderr
- * folded into stdout, followed by a per-command random sentinel carrying the exit status, so
- * output cannot forge the end of a command. The process is a sandboxed bash (or a plain one for
- * the local backend); killing it is the owner's job.
+ * A persistent bash driven over pipes, one command at a time, framed like the SDK's
+ * `BashSession`: stdin from /dev/null, stderr folded into stdout, then a per-command random
+ * sentinel carrying the exit status, so output cannot forge the end of a command. Unlike the SDK
+ * the command is passed to `eval` as one quoted word, so a syntax error or an unterminated quote
+ * is an exit status of 2 instead of a dead shell or a hang until the timeout. The process is a
+ * sandboxed bash (or a plain one for the local backend); killing it is the owner's job.
  */
 export class PersistentShell {
   readonly exited: Promise<ShellExit>;
@@ -78,7 +79,7 @@ export class PersistentShell {
     // The split keeps the literal sentinel out of what is echoed back: only printf joins it.
     const split = `${sentinel.slice(0, 8)}''${sentinel.slice(8)}`;
     const done = new RegExp(`\\n?${sentinel}(-?\\d+)\\n`);
-    this.proc.stdin?.write(`{ ${command}\n} </dev/null 2>&1; printf '\\n${split}%d\\n' $?\n`);
+    this.proc.stdin?.write(`eval ${ansiCQuote(command)} </dev/null 2>&1; printf '\\n${split}%d\\n' $?\n`);
 
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
@@ -117,4 +118,12 @@ export class PersistentShell {
     }
     this.#wake?.();
   }
+}
+
+/** Bash ANSI-C quoting (`$'…'`): any text, newlines and control characters included, as one word. */
+export function ansiCQuote(text: string): string {
+  const escaped = text
+    .replace(/[\\']/g, (c) => `\\${c}`)
+    .replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return `$'${escaped}'`;
 }

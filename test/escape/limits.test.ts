@@ -93,3 +93,23 @@ describe('escape suite: filling the disk', () => {
     expect(ok(await g.call('write', { file_path: 'more.txt', content: 'x' }))).toBe('wrote 1 bytes to more.txt');
   });
 });
+
+describe('escape suite: limits without cgroups (the rlimit fallback)', () => {
+  let h: HandsFixture;
+  beforeAll(() => {
+    h = handsFixture({ bubblewrap: { disableCgroups: true }, limits: { memoryBytes: 96 * MiB, pids: 64 } });
+  });
+  afterAll(() => h?.close());
+
+  it('holds a fork bomb with RLIMIT_NPROC of the session uid', async () => {
+    expect(process.getuid?.()).toBe(0); // per-session host uids need a root server; doctor says so otherwise
+    const result = await h.call('bash', { command: 'bomb() { bomb | bomb & }; bomb; sleep 5', timeout_ms: 2500 });
+    expect(text(result)).toMatch(/^bash: bash command timed out after 2500ms/);
+    expect(ok(await h.call('bash', { command: 'ulimit -u' }))).toBe('64');
+  });
+
+  it('stops a memory hog with RLIMIT_DATA', async () => {
+    expect(err(await h.call('bash', { command: 'tail /dev/zero' }))).toMatch(/memory exhausted|Cannot allocate memory/);
+    expect(ok(await h.call('bash', { command: 'echo alive' }))).toBe('alive');
+  });
+});

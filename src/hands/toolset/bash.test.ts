@@ -26,6 +26,12 @@ describe('bash on bubblewrap', () => {
     expect(err(await f.call('bash', { command: 'false' }))).toBe('exit 1');
   });
 
+  it('keeps the shell alive across a syntax error', async () => {
+    ok(await f.call('bash', { command: 'export SURVIVES=yes' }));
+    expect(err(await f.call('bash', { command: 'if then' }))).toMatch(/syntax error near unexpected token/);
+    expect(ok(await f.call('bash', { command: 'echo $SURVIVES' }))).toBe('yes');
+  });
+
   it('gives stdin-reading commands EOF instead of hanging', async () => {
     expect(ok(await f.call('bash', { command: 'cat; echo done' }))).toBe('done');
   });

@@ -113,6 +113,24 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
   }
 
   private appendSync(sessionId: string, events: readonly NewEvent[], options: AppendOptions): StoredEvent[] {
+    if (options.durability === 'relaxed') return this.relaxed(() => this.appendDurable(sessionId, events, options));
+    return this.appendDurable(sessionId, events, options);
+  }
+
+  /**
+   * Runs `write` with `synchronous=NORMAL`: in WAL mode the commit is in the log file but not
+   * fsynced; the next FULL commit syncs it along with everything before it.
+   */
+  private relaxed<T>(write: () => T): T {
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return write();
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
+  }
+
+  private appendDurable(sessionId: string, events: readonly NewEvent[], options: AppendOptions): StoredEvent[] {
     const s = this.statements;
     const run = this.db.transaction(() => {
       if (options.epoch !== undefined) {
@@ -381,7 +399,9 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
     ttlMs: number,
     canTakeOver?: (holder: string) => boolean,
   ): Promise<Lease | null> {
-    return this.db.transaction(() => {
+    // Leases need no fsync: after an OS crash every holder is gone, and the epoch only has to
+    // outrank writers that are still alive.
+    return this.relaxed(() => this.db.transaction(() => {
       const now = Date.now();
       const row = this.db.prepare('SELECT holder, epoch, expires_at FROM leases WHERE session_id = ?').get(sessionId) as
         | { holder: string; epoch: number; expires_at: number }
@@ -395,15 +415,17 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
         )
         .run(sessionId, holder, epoch, expiresAt);
       return { sessionId, holder, epoch, expiresAt };
-    })();
+    })());
   }
 
   async renew(lease: Lease, ttlMs: number): Promise<boolean> {
     const expiresAt = Date.now() + ttlMs;
-    const result = this.db
-      // expires_at = 0 marks a released lease (see release): it is gone, not merely late.
-      .prepare('UPDATE leases SET expires_at = ? WHERE session_id = ? AND holder = ? AND epoch = ? AND expires_at > 0')
-      .run(expiresAt, lease.sessionId, lease.holder, lease.epoch);
+    // expires_at = 0 marks a released lease (see release): it is gone, not merely late.
+    const result = this.relaxed(() =>
+      this.db
+        .prepare('UPDATE leases SET expires_at = ? WHERE session_id = ? AND holder = ? AND epoch = ? AND expires_at > 0')
+        .run(expiresAt, lease.sessionId, lease.holder, lease.epoch),
+    );
     if (result.changes === 0) return false;
     lease.expiresAt = expiresAt;
     return true;
@@ -411,9 +433,11 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
 
   async release(lease: Lease): Promise<void> {
     // Keep the row (and its epoch) so the next holder's epoch is still higher; only expire it.
-    this.db
-      .prepare('UPDATE leases SET expires_at = 0 WHERE session_id = ? AND holder = ? AND epoch = ?')
-      .run(lease.sessionId, lease.holder, lease.epoch);
+    this.relaxed(() =>
+      this.db
+        .prepare('UPDATE leases SET expires_at = 0 WHERE session_id = ? AND holder = ? AND epoch = ?')
+        .run(lease.sessionId, lease.holder, lease.epoch),
+    );
   }
 
   // ---- IdempotencyStore ---------------------------------------------------------------------

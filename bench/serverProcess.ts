@@ -1,0 +1,26 @@
+import { spawn } from 'node:child_process';
+
+/**
+ * `bosun serve` in its own process, as in production: a benchmark's clients in the server's
+ * event loop would measure the benchmark, not Bosun.
+ */
+export async function startServerProcess(
+  dataDir: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ url: string; apiKey: string; close(): void }> {
+  const apiKey = 'bench-key';
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0', '--data-dir', dataDir], {
+    env: { ...process.env, ...env, BOSUN_API_KEY: apiKey, BOSUN_LOG_LEVEL: 'silent' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = out.match(/listening on (http:\/\/\S+)/);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  return { url, apiKey, close: () => child.kill('SIGTERM') };
+}
