@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULTS, resolveConfig } from '../server/config.js';
+import { runDemo } from './demo.js';
 import { runDoctor } from './doctor.js';
 import { runServe } from './serve.js';
 
@@ -29,6 +30,15 @@ program
   .option('--data-dir <dir>', `data directory to check (default ${DEFAULTS.dataDir})`)
   .action(async (options: { dataDir?: string }) => {
     process.exitCode = await runDoctor(resolveConfig(options));
+  });
+
+program
+  .command('demo')
+  .description('run one session end to end offline: a scripted stand-in model, a real sandbox, the official SDK')
+  .option('--message <text>', 'what the user says', 'Show me where you are running.')
+  .option('--unsandboxed', 'run tools without bubblewrap (development only)')
+  .action(async (options: { message: string; unsandboxed?: boolean }) => {
+    process.exitCode = await runDemo({ message: options.message, sandbox: options.unsandboxed ? 'local' : 'bubblewrap' });
   });
 
 await program.parseAsync(process.argv);

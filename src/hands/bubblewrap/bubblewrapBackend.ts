@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type ManagedSandbox, type ProvisionSpec, type SandboxBackend, SandboxUnavailableError, BWRAP_INSTALL_HINT } from '../backend.js';
 import { formatBytes } from '../limits.js';
@@ -14,9 +14,9 @@ import {
   type IdentityOptions,
   ownWorkspace,
   unreachableAncestor,
-  writeSandboxEtc,
 } from './identity.js';
 import { bubblewrapDriver } from './launcher.js';
+import { prepareSandboxEtc } from './sandboxEtc.js';
 
 export interface BubblewrapOptions {
   /** `<dataDir>/hands`: session directories and the generated /etc files live here. */
@@ -38,7 +38,7 @@ interface Setup {
   bwrap: string;
   setpriv: string | null;
   cgroups: CgroupDetection;
-  etc: { passwd: string; group: string; hosts: string };
+  etcDir: () => string;
   binds: string[];
   identityOptions: IdentityOptions;
 }
@@ -74,8 +74,10 @@ function prepare(options: BubblewrapOptions): Setup {
     grantTraverse(options.dataDir, identityOptions.gid);
     grantTraverse(options.handsRoot, identityOptions.gid);
   }
-  const etc = writeSandboxEtc(join(options.handsRoot, '.sandbox-etc'), root ? identityOptions.gid : null);
-  return { bwrap, setpriv, cgroups, etc, binds: systemBinds(options.extraReadOnlyPaths), identityOptions };
+  mkdirSync(options.handsRoot, { recursive: true });
+  const etcDir = () => prepareSandboxEtc(options.handsRoot, root ? identityOptions.gid : null);
+  etcDir();
+  return { bwrap, setpriv, cgroups, etcDir, binds: systemBinds(options.extraReadOnlyPaths), identityOptions };
 }
 
 function provision(setup: Setup, spec: ProvisionSpec): Promise<ManagedSandbox> {
@@ -87,7 +89,8 @@ function provision(setup: Setup, spec: ProvisionSpec): Promise<ManagedSandbox> {
     ownWorkspace(spec.workspaceDir, identity);
   }
   chmodSync(spec.workspaceDir, 0o700);
-  for (const path of [spec.workspaceDir, setup.etc.passwd]) {
+  const etcDir = setup.etcDir();
+  for (const path of [spec.workspaceDir, etcDir]) {
     const blocked = unreachableAncestor(path, identity);
     if (blocked) {
       throw new SandboxUnavailableError(
@@ -112,7 +115,7 @@ function provision(setup: Setup, spec: ProvisionSpec): Promise<ManagedSandbox> {
     egressBridge: spec.egress?.bridge ?? null,
     view: {
       systemBinds: setup.binds,
-      etcFiles: setup.etc,
+      etcDir,
       workspace: spec.workspaceDir,
       workdir: WORKDIR,
       home: HOME,

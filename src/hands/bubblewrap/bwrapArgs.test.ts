@@ -3,7 +3,7 @@ import { bwrapArgs, sandboxEnv } from './bwrapArgs.js';
 
 const view = {
   systemBinds: ['--ro-bind', '/usr', '/usr', '--symlink', 'usr/bin', '/bin'],
-  etcFiles: { passwd: '/d/hands/.sandbox-etc/passwd', group: '/d/hands/.sandbox-etc/group', hosts: '/d/hands/.sandbox-etc/hosts' },
+  etcDir: '/d/hands/.sandbox-etc-1234',
   workspace: '/d/hands/sesn_1/workspace',
   workdir: '/workspace',
   home: '/home/agent',
@@ -24,7 +24,7 @@ describe('bwrapArgs', () => {
     const args = bwrapArgs(view);
     const joined = args.join(' ');
     expect(joined).toContain('--ro-bind /usr /usr --symlink usr/bin /bin');
-    expect(joined).toContain('--ro-bind /d/hands/.sandbox-etc/passwd /etc/passwd');
+    expect(joined).toContain('--ro-bind /d/hands/.sandbox-etc-1234 /etc');
     expect(joined).toContain('--size 1024 --tmpfs /tmp --size 1024 --tmpfs /dev/shm --size 512 --tmpfs /home/agent');
     expect(joined).toContain('--bind /d/hands/sesn_1/workspace /workspace');
     expect(args.filter((a) => a === '--bind')).toHaveLength(1);

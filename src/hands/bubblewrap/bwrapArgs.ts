@@ -4,8 +4,8 @@ import type { SandboxLimits } from '../limits.js';
 export interface BwrapView {
   /** Read-only system directories and files, as bwrap arguments (see hostLayout.ts). */
   systemBinds: string[];
-  /** Generated files bound read-only over /etc/passwd, /etc/group and /etc/hosts. */
-  etcFiles: { passwd: string; group: string; hosts: string };
+  /** The prepared /etc (allow-listed host entries and generated passwd, group, hosts), bound read-only. */
+  etcDir: string;
   /** Host directory of the session's workspace, bound read-write at `workdir`. */
   workspace: string;
   workdir: string;
@@ -44,9 +44,7 @@ export function bwrapArgs(view: BwrapView): string[] {
   for (const [key, value] of Object.entries(view.env)) args.push('--setenv', key, value);
   args.push(...view.systemBinds);
   args.push(
-    '--ro-bind', view.etcFiles.passwd, '/etc/passwd',
-    '--ro-bind', view.etcFiles.group, '/etc/group',
-    '--ro-bind', view.etcFiles.hosts, '/etc/hosts',
+    '--ro-bind', view.etcDir, '/etc',
     '--proc', '/proc',
     '--dev', '/dev',
     '--size', String(view.limits.tmpBytes), '--tmpfs', '/tmp',

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, lchownSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, lchownSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { SANDBOX_GID, SANDBOX_UID } from './bwrapArgs.js';
 
 /** The host user a sandbox runs as. `null` when the server is not root: bwrap then runs as the server's user. */
 export type HostIdentity = { uid: number; gid: number } | null;
@@ -26,30 +25,6 @@ export function hostIdentity(sessionId: string, options: IdentityOptions): HostI
   if (process.getuid?.() !== 0) return null;
   const hash = createHash('sha256').update(sessionId).digest().readUInt32BE(0);
   return { uid: options.uidBase + (hash % options.uidCount), gid: options.gid };
-}
-
-/**
- * Writes the sandbox's /etc/passwd, /etc/group and /etc/hosts once per server. They name the
- * sandbox user `agent`; the host's own files are never shown.
- */
-export function writeSandboxEtc(dir: string, groupGid: number | null): { passwd: string; group: string; hosts: string } {
-  mkdirSync(dir, { recursive: true, mode: 0o750 });
-  if (groupGid !== null) chownSync(dir, 0, groupGid);
-  chmodSync(dir, 0o750);
-  const files = {
-    passwd: join(dir, 'passwd'),
-    group: join(dir, 'group'),
-    hosts: join(dir, 'hosts'),
-  };
-  writeFileSync(
-    files.passwd,
-    `root:x:0:0:root:/root:/usr/sbin/nologin\nagent:x:${SANDBOX_UID}:${SANDBOX_GID}:agent:/home/agent:/bin/bash\n` +
-      'nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n',
-    { mode: 0o644 },
-  );
-  writeFileSync(files.group, `root:x:0:\nagent:x:${SANDBOX_GID}:\nnogroup:x:65534:\n`, { mode: 0o644 });
-  writeFileSync(files.hosts, '127.0.0.1\tlocalhost sandbox\n::1\tlocalhost ip6-localhost ip6-loopback\n', { mode: 0o644 });
-  return files;
 }
 
 /**
