@@ -33,7 +33,12 @@ export function createApp(deps: ApiDeps, ready: () => boolean = () => true): Hon
     throw new ApiError(404, 'not_found_error', `No route for ${c.req.method} ${c.req.path}.`);
   });
 
-  app.get('/healthz', (c) => (ready() ? c.json({ status: 'ok' }) : c.json({ status: 'starting' }, 503)));
+  app.get('/healthz', (c) => {
+    if (!ready()) return c.json({ status: 'starting' }, 503);
+    const brain = deps.brainHealth?.();
+    if (brain && !brain.ok) return c.json({ status: 'degraded', brain }, 503);
+    return c.json({ status: 'ok', ...(brain ? { brain } : {}) });
+  });
 
   app.use('/v1/*', async (c, next) => {
     authenticate(c.req.raw.headers, deps.apiKeys);

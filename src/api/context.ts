@@ -21,5 +21,7 @@ export interface ApiDeps {
   maxBodyBytes: number;
   /** SSE keep-alive interval. */
   heartbeatMs: number;
+  /** The brain worker's progress report for /healthz; absent on an API-only node. */
+  brainHealth?: () => { ok: boolean } & Record<string, unknown>;
   logger: { error(obj: unknown, msg?: string): void; info(obj: unknown, msg?: string): void };
 }

@@ -70,6 +70,8 @@ export function eventRoutes(deps: ApiDeps): Hono {
     if (lastEventId !== undefined && lastEventId !== '') {
       afterSeq = Number(lastEventId);
       if (!Number.isSafeInteger(afterSeq) || afterSeq < 0) throw invalidRequest('Last-Event-ID must be an event position.');
+      // A position past the end (another server's log, a client bug) would silently skip new events.
+      afterSeq = Math.min(afterSeq, await deps.log.lastSeq(session.id));
     } else {
       afterSeq = await deps.log.lastSeq(session.id);
     }

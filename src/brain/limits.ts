@@ -24,6 +24,8 @@ export interface BrainLimits {
   maxConcurrentSessions: number;
   /** How often a worker looks for sessions whose lease expired (a crashed worker's). */
   sweepIntervalMs: number;
+  /** One step (a model call, a tool call) running longer than this makes /healthz report the worker as stalled. */
+  stallAfterMs: number;
 }
 
 export const DEFAULT_LIMITS: BrainLimits = {
@@ -41,4 +43,5 @@ export const DEFAULT_LIMITS: BrainLimits = {
   leaseRenewMs: 10_000,
   maxConcurrentSessions: 64,
   sweepIntervalMs: 5_000,
+  stallAfterMs: 15 * 60_000,
 };

@@ -31,6 +31,8 @@ export class SessionRunner {
   /** Aborts whatever the current step is waiting on (a model stream, a tool, a backoff). */
   private step = new AbortController();
   private stopped = false;
+  /** What the runner is doing and since when, for the health check's stall detector. */
+  current: { step: string; since: number } | null = null;
 
   /**
    * `state` may be the fold a previous run of this session left behind: it is a fold of a
@@ -70,7 +72,9 @@ export class SessionRunner {
         });
         if (action.type === 'stop' || action.type === 'wait') return true;
         this.step = new AbortController();
+        this.current = { step: action.type, since: Date.now() };
         await this.perform(action, view);
+        this.current = null;
       }
     } catch (error) {
       if (error instanceof StaleEpochError) return false;

@@ -48,7 +48,10 @@ export class BrainWorker {
   };
 
   /** Sessions that have work and no live lease holder: after a restart, or a peer's crash. */
+  private lastSweepAt = 0;
+
   private async sweep(): Promise<void> {
+    this.lastSweepAt = Date.now();
     try {
       for (const id of await this.deps.log.activeSessions()) this.wake(id);
     } catch (error) {
@@ -123,6 +126,25 @@ export class BrainWorker {
   private finished(): void {
     this.pump();
     if (this.running.size === 0 && this.queue.length === 0) for (const resolve of this.idleWaiters) resolve();
+  }
+
+  /**
+   * Health that proves progress, not just that the process answers: the sweep ran recently and
+   * no session has been stuck in one step past `stallAfterMs`.
+   */
+  health(now = Date.now()) {
+    const stalled = [...this.running.values()]
+      .map(({ runner }) => ({ session_id: runner.sessionId, step: runner.current?.step, since: runner.current?.since }))
+      .filter((entry) => entry.since !== undefined && now - entry.since > this.deps.limits.stallAfterMs)
+      .map((entry) => ({ session_id: entry.session_id, step: entry.step, seconds: Math.round((now - entry.since!) / 1000) }));
+    const sweepLate = this.lastSweepAt > 0 && now - this.lastSweepAt > 3 * this.deps.limits.sweepIntervalMs + 1_000;
+    return {
+      ok: stalled.length === 0 && !sweepLate && !this.closed,
+      running_sessions: this.running.size,
+      queued_sessions: this.queue.length,
+      last_sweep_at: this.lastSweepAt ? new Date(this.lastSweepAt).toISOString() : null,
+      stalled_sessions: stalled,
+    };
   }
 
   /** Resolves when no session is running or queued (tests and graceful shutdown). */

@@ -22,3 +22,6 @@ export interface IdempotencyStore {
 }
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** An unfinished claim older than this belongs to a request that died with its server. */
+export const IDEMPOTENCY_STALE_CLAIM_MS = 60 * 1000;

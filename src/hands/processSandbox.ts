@@ -1,27 +1,31 @@
 import type { ChildProcess } from 'node:child_process';
 import type { LimitHit, RunOutcome, Sandbox, SandboxCommand, ShellOutcome } from '../core/hands.js';
+import { collectRun } from './collectRun.js';
 import { PersistentShell, type ShellExit } from './shell.js';
+
+/** One persistent shell process and what it holds (its cgroup, when it has one). */
+export interface ShellHandle {
+  proc: ChildProcess;
+  /** Runs before any command: rlimits, cwd, the egress bridge. */
+  preamble: string;
+  /** How often each limit has fired in the shell's cgroup (zeros without one). */
+  counters(): Record<LimitHit, number>;
+  /** Kills whatever is left of the shell and removes its cgroup. */
+  release(): Promise<void>;
+}
 
 /** What a backend supplies to run processes inside one session's sandbox. */
 export interface SandboxDriver {
   readonly backend: string;
   readonly workdir: string;
-  /** Starts the persistent shell; `preamble` runs before any command (rlimits, cwd). */
-  spawnShell(): { proc: ChildProcess; preamble: string };
-  /** Starts one program (stdio piped) with the sandbox's view and limits. */
+  spawnShell(): ShellHandle;
+  /** Starts one program (stdio piped) with the sandbox's view and rlimits. */
   spawnRun(argv: string[]): ChildProcess;
   /** Kills a process started by this driver and everything it started. */
   kill(proc: ChildProcess): void;
-  /** Limit counters of the sandbox (zeros when it has no cgroup). */
-  counters(): Record<LimitHit, number>;
-  /** Explains a limit hit to the model, e.g. "the sandbox's memory limit (1 GiB)". */
+  /** Explains a limit to the model, e.g. "the sandbox's memory limit (1 GiB)". */
   describeLimit(hit: LimitHit): string;
-  /** Kills whatever is left and releases the sandbox's resources (cgroup); the workspace stays. */
-  release(): Promise<void>;
 }
-
-const DEFAULT_MAX_OUTPUT_BYTES = 8 * 1024 * 1024;
-const STDERR_MAX_BYTES = 64 * 1024;
 
 /**
  * The `Sandbox` port over a driver: one persistent shell at a time (calls are queued, as the
@@ -30,7 +34,7 @@ const STDERR_MAX_BYTES = 64 * 1024;
 export class ProcessSandbox implements Sandbox {
   readonly backend: string;
   readonly workdir: string;
-  #shell: PersistentShell | null = null;
+  #shell: { shell: PersistentShell; handle: ShellHandle } | null = null;
   #queue: Promise<unknown> = Promise.resolve();
   #idleTimer: NodeJS.Timeout | undefined;
   #running = new Set<ChildProcess>();
@@ -45,9 +49,9 @@ export class ProcessSandbox implements Sandbox {
     this.workdir = driver.workdir;
   }
 
-  /** Whether a shell is running (used by the disk guard to find sandboxes worth stopping). */
+  /** Whether anything runs (the disk guard stops only sandboxes that do). */
   get active(): boolean {
-    return (this.#shell?.alive ?? false) || this.#running.size > 0;
+    return (this.#shell?.shell.alive ?? false) || this.#running.size > 0;
   }
 
   exec(command: string, options: { timeoutMs: number; maxOutputChars: number }, signal: AbortSignal): Promise<ShellOutcome> {
@@ -60,13 +64,10 @@ export class ProcessSandbox implements Sandbox {
 
   async run(command: SandboxCommand, signal: AbortSignal): Promise<RunOutcome> {
     if (this.#disposed) throw new Error('sandbox disposed');
-    const before = this.driver.counters();
     const proc = this.driver.spawnRun(command.argv);
     this.#running.add(proc);
     try {
-      const outcome = await collect(proc, command, signal, () => this.driver.kill(proc));
-      const limitHit = limitHitSince(before, this.driver.counters());
-      return limitHit ? { ...outcome, limitHit } : outcome;
+      return await collectRun(proc, command, signal, () => this.driver.kill(proc));
     } finally {
       this.#running.delete(proc);
     }
@@ -75,54 +76,58 @@ export class ProcessSandbox implements Sandbox {
   async dispose(): Promise<void> {
     this.#disposed = true;
     clearTimeout(this.#idleTimer);
-    this.#killShell();
+    const shell = this.#killShell();
     for (const proc of this.#running) this.driver.kill(proc);
-    await this.driver.release();
+    await shell;
   }
 
-  /** Stops every process without disposing: the next call starts afresh. `reason` is told to the model. */
+  /** Kills every process without disposing: the next call starts afresh. `reason` is told to the model. */
   stopProcesses(reason?: string): void {
     this.#stopReason = reason;
-    this.#killShell();
+    void this.#killShell();
     for (const proc of this.#running) this.driver.kill(proc);
   }
 
   async #exec(command: string, options: { timeoutMs: number; maxOutputChars: number }, signal: AbortSignal): Promise<ShellOutcome> {
     if (this.#disposed) return { status: 'died', reason: 'the sandbox was shut down' };
     clearTimeout(this.#idleTimer);
-    const shell = this.#ensureShell();
-    const before = this.driver.counters();
-    const result = await shell.run(command, options.timeoutMs, options.maxOutputChars, signal);
-    const limitHit = limitHitSince(before, this.driver.counters());
+    const current = this.#ensureShell();
+    const before = current.handle.counters();
+    const result = await current.shell.run(command, options.timeoutMs, options.maxOutputChars, signal);
+    const limitHit = limitHitSince(before, current.handle.counters());
     if (result.status === 'died') {
-      const exit = await shell.exited;
-      this.#shell = null;
+      const exit = await current.shell.exited;
       const reason = this.#stopReason ?? this.#deathReason(exit, limitHit);
       this.#stopReason = undefined;
+      if (this.#shell === current) this.#shell = null;
+      void current.handle.release().catch(() => {});
       return { status: 'died', reason };
     }
     if (result.status !== 'exited') {
       // The command may still be running and would print a stale sentinel: start afresh.
-      this.#killShell();
+      void this.#killShell();
       return result.status === 'timed_out' && limitHit ? { status: 'timed_out', limitHit } : result;
     }
     this.#armIdleTimer();
     return limitHit ? { ...result, limitHit } : result;
   }
 
-  #ensureShell(): PersistentShell {
-    if (this.#shell?.alive) return this.#shell;
+  #ensureShell(): { shell: PersistentShell; handle: ShellHandle } {
+    if (this.#shell?.shell.alive) return this.#shell;
     this.#stopReason = undefined;
-    const { proc, preamble } = this.driver.spawnShell();
-    this.#shell = new PersistentShell(proc, preamble);
+    const handle = this.driver.spawnShell();
+    this.#shell = { shell: new PersistentShell(handle.proc, handle.preamble), handle };
     return this.#shell;
   }
 
-  #killShell(): void {
-    const shell = this.#shell;
+  /** Kills the shell now; resolves once its cgroup is gone. */
+  async #killShell(): Promise<void> {
+    const current = this.#shell;
     this.#shell = null;
-    if (!shell) return;
-    this.driver.kill(shell.proc);
+    if (!current) return;
+    this.driver.kill(current.handle.proc);
+    await current.shell.exited;
+    await current.handle.release().catch(() => {});
   }
 
   #armIdleTimer(): void {
@@ -135,7 +140,6 @@ export class ProcessSandbox implements Sandbox {
     if (limitHit) return `${this.driver.describeLimit(limitHit)} was reached and the shell was killed`;
     const launcher = exit.stderr ? `: ${exit.stderr.split('\n').slice(-3).join(' ')}` : '';
     if (exit.signal) return `the sandbox was killed by ${exit.signal}${launcher}`;
-    if (exit.code === 137) return `the sandbox was killed (SIGKILL)${launcher}`;
     return `the shell exited with status ${exit.code ?? 'unknown'}${launcher}`;
   }
 
@@ -150,61 +154,4 @@ function limitHitSince(before: Record<LimitHit, number>, after: Record<LimitHit,
   if (after.memory > before.memory) return 'memory';
   if (after.pids > before.pids) return 'pids';
   return undefined;
-}
-
-/** Feeds stdin, gathers capped output, and enforces the wall time of a one-shot process. */
-function collect(proc: ChildProcess, command: SandboxCommand, signal: AbortSignal, kill: () => void): Promise<RunOutcome> {
-  const maxOut = command.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  let outBytes = 0;
-  let errBytes = 0;
-  let truncated = false;
-  let killedBy: RunOutcome['killedBy'];
-  proc.stdout?.on('data', (chunk: Buffer) => {
-    if (truncated) return;
-    const room = maxOut - outBytes;
-    if (chunk.length > room) {
-      out.push(chunk.subarray(0, room));
-      outBytes = maxOut;
-      truncated = true;
-      kill();
-      return;
-    }
-    out.push(chunk);
-    outBytes += chunk.length;
-  });
-  proc.stderr?.on('data', (chunk: Buffer) => {
-    if (errBytes < STDERR_MAX_BYTES) err.push(chunk.subarray(0, STDERR_MAX_BYTES - errBytes));
-    errBytes += chunk.length;
-  });
-  proc.stdin?.on('error', () => {});
-  proc.stdin?.end(command.stdin ?? '');
-  const stop = (why: 'timeout' | 'abort') => {
-    killedBy ??= why;
-    kill();
-  };
-  const timer = setTimeout(() => stop('timeout'), command.timeoutMs);
-  const onAbort = () => stop('abort');
-  signal.addEventListener('abort', onAbort, { once: true });
-  if (signal.aborted) onAbort();
-  return new Promise((resolve) => {
-    const finish = (code: number | null, sig: NodeJS.Signals | null) => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      if (sig && !killedBy && !truncated) killedBy = 'signal';
-      resolve({
-        exitCode: code,
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-        truncated,
-        ...(killedBy ? { killedBy } : {}),
-      });
-    };
-    proc.once('close', finish);
-    proc.once('error', (error) => {
-      err.push(Buffer.from(String(error)));
-      finish(null, null);
-    });
-  });
 }

@@ -66,6 +66,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       idempotency: store,
       previews,
       wake: config.brain ? brain.wake : () => {},
+      ...(config.brain ? { brainHealth: () => brain.health() } : {}),
       modelProfile: (id) => (models.isKnownModel(id) ? models.profileFor(id) : null),
       apiKeys: [key],
       maxBodyBytes: config.maxBodyBytes,

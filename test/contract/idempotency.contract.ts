@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { IDEMPOTENCY_TTL_MS, type IdempotencyStore } from '../../src/core/idempotency.js';
+import { IDEMPOTENCY_STALE_CLAIM_MS, IDEMPOTENCY_TTL_MS, type IdempotencyStore } from '../../src/core/idempotency.js';
 import type { MakeStore, StoreHandle } from './support.js';
 
 const response = { status: 201, body: '{"id":"sesn_1","type":"session"}' };
@@ -61,14 +61,20 @@ export function idempotencyContract(name: string, makeStore: MakeStore<Idempoten
     it('keeps entries for 24 hours, then purges them so the key can be claimed anew', async () => {
       await store.claim('done', 'fp-a', now);
       await store.complete('done', response);
-      await store.claim('stuck', 'fp-a', now);
       const nearlyExpired = now + IDEMPOTENCY_TTL_MS - 1_000;
       expect(await store.claim('done', 'fp-a', nearlyExpired)).toEqual({ state: 'replay', response });
-      expect(await store.claim('stuck', 'fp-a', nearlyExpired)).toEqual({ state: 'in_flight' });
       const later = now + IDEMPOTENCY_TTL_MS + 1_000;
       expect(await store.claim('done', 'fp-b', later)).toEqual({ state: 'claimed' });
-      expect(await store.claim('stuck', 'fp-a', later)).toEqual({ state: 'claimed' });
       expect(await store.claim('done', 'fp-b', later + 1)).toEqual({ state: 'in_flight' });
+    });
+
+    it('lets a retry take over a claim whose request died unfinished, after a minute, not before', async () => {
+      await store.claim('stuck', 'fp-a', now);
+      expect(await store.claim('stuck', 'fp-a', now + IDEMPOTENCY_STALE_CLAIM_MS - 1)).toEqual({ state: 'in_flight' });
+      expect(await store.claim('stuck', 'fp-b', now + IDEMPOTENCY_STALE_CLAIM_MS + 1)).toEqual({ state: 'mismatch' });
+      expect(await store.claim('stuck', 'fp-a', now + IDEMPOTENCY_STALE_CLAIM_MS + 1)).toEqual({ state: 'claimed' });
+      // The takeover is itself a fresh claim: a concurrent retry waits for it.
+      expect(await store.claim('stuck', 'fp-a', now + IDEMPOTENCY_STALE_CLAIM_MS + 2)).toEqual({ state: 'in_flight' });
     });
   });
 }

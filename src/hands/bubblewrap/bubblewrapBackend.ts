@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type ManagedSandbox, type ProvisionSpec, type SandboxBackend, SandboxUnavailableError, BWRAP_INSTALL_HINT } from '../backend.js';
@@ -16,6 +15,7 @@ import {
   unreachableAncestor,
 } from './identity.js';
 import { bubblewrapDriver } from './launcher.js';
+import { LauncherPool } from './launcherPool.js';
 import { prepareSandboxEtc } from './sandboxEtc.js';
 
 export interface BubblewrapOptions {
@@ -35,6 +35,7 @@ export const WORKDIR = '/workspace';
 export const HOME = '/home/agent';
 
 interface Setup {
+  pool: LauncherPool | null;
   bwrap: string;
   setpriv: string | null;
   cgroups: CgroupDetection;
@@ -52,6 +53,7 @@ export function createBubblewrapBackend(options: BubblewrapOptions): SandboxBack
     isolated: true,
     provision: async (spec) => provision(ensureSetup(), spec),
     close: async () => {
+      await setup?.pool?.close();
       if (setup?.cgroups.support) await setup.cgroups.support.release();
     },
   };
@@ -77,7 +79,7 @@ function prepare(options: BubblewrapOptions): Setup {
   mkdirSync(options.handsRoot, { recursive: true });
   const etcDir = () => prepareSandboxEtc(options.handsRoot, root ? identityOptions.gid : null);
   etcDir();
-  return { bwrap, setpriv, cgroups, etcDir, binds: systemBinds(options.extraReadOnlyPaths), identityOptions };
+  return { pool: null, bwrap, setpriv, cgroups, etcDir, binds: systemBinds(options.extraReadOnlyPaths), identityOptions };
 }
 
 function provision(setup: Setup, spec: ProvisionSpec): Promise<ManagedSandbox> {
@@ -100,17 +102,17 @@ function provision(setup: Setup, spec: ProvisionSpec): Promise<ManagedSandbox> {
       );
     }
   }
-  const cgroup = setup.cgroups.support?.create(
-    `s-${randomBytes(6).toString('hex')}`,
-    spec.limits,
-    setup.cgroups.support.joinNeedsRoot ? null : identity,
-  );
+  const cgroups = setup.cgroups.support;
+  if (!setup.pool && cgroups && identity && setup.setpriv) {
+    setup.pool = new LauncherPool(cgroups, spec.limits, { bwrap: setup.bwrap, setpriv: setup.setpriv });
+  }
+  setup.pool?.fill();
   const driver = bubblewrapDriver({
     bwrap: setup.bwrap,
     setpriv: setup.setpriv,
     identity,
-    cgroup: cgroup ?? null,
-    joinNeedsRoot: setup.cgroups.support?.joinNeedsRoot ?? false,
+    cgroups,
+    pool: setup.pool,
     limits: spec.limits,
     egressBridge: spec.egress?.bridge ?? null,
     view: {

@@ -95,6 +95,7 @@ function createV1(
 
 /** Freezing first stops a fork bomb from outrunning the kill loop. */
 async function killV1(freezer: string | undefined, listFile: string): Promise<void> {
+  if (readPids(listFile).length === 0) return;
   if (freezer) {
     try {
       writeFileSync(join(freezer, 'freezer.state'), 'FROZEN');

@@ -98,8 +98,8 @@ export async function removeCgroupDirs(dirs: string[], rmdir: (dir: string) => v
         rmdir(dir);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') break;
-        if (attempt >= 100) throw error;
-        await sleep(20);
+        if (attempt >= 400) throw error;
+        await sleep(5);
       }
     }
   }

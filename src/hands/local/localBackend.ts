@@ -37,7 +37,12 @@ function provisionLocal(spec: ProvisionSpec): ManagedSandbox {
   const driver: SandboxDriver = {
     backend: 'local',
     workdir: spec.workspaceDir,
-    spawnShell: () => ({ proc: start(['bash', '--noprofile', '--norc']), preamble: rlimits }),
+    spawnShell: () => ({
+      proc: start(['bash', '--noprofile', '--norc']),
+      preamble: rlimits,
+      counters: () => ({ memory: 0, pids: 0 }),
+      release: async () => {},
+    }),
     spawnRun: (argv) => start(['bash', '--noprofile', '--norc', '-c', `${rlimits}\nexec "$@"`, 'bosun-run', ...argv]),
     kill: (proc) => {
       if (proc.exitCode !== null || proc.signalCode !== null || proc.pid === undefined) return;
@@ -48,10 +53,8 @@ function provisionLocal(spec: ProvisionSpec): ManagedSandbox {
         proc.kill('SIGKILL');
       }
     },
-    counters: () => ({ memory: 0, pids: 0 }),
     describeLimit: (hit) =>
       hit === 'memory' ? `the memory limit (${formatBytes(spec.limits.memoryBytes)})` : `the process limit (${spec.limits.pids})`,
-    release: async () => {},
   };
   return new ProcessSandbox(driver, spec.limits.idleShellMs);
 }

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { IdempotencyClaim, IdempotencyStore, StoredResponse } from '../../core/idempotency.js';
-import { IDEMPOTENCY_TTL_MS } from '../../core/idempotency.js';
+import { IDEMPOTENCY_STALE_CLAIM_MS, IDEMPOTENCY_TTL_MS } from '../../core/idempotency.js';
 import type { Lease, Leases } from '../../core/leases.js';
 import type {
   ListOptions,
@@ -445,8 +445,8 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
   async claim(key: string, fingerprint: string, now: number): Promise<IdempotencyClaim> {
     return this.db.transaction((): IdempotencyClaim => {
       this.db.prepare('DELETE FROM idempotency_keys WHERE created_at < ?').run(now - IDEMPOTENCY_TTL_MS);
-      const row = this.db.prepare('SELECT fingerprint, status, body FROM idempotency_keys WHERE key = ?').get(key) as
-        | { fingerprint: string; status: number | null; body: string | null }
+      const row = this.db.prepare('SELECT fingerprint, status, body, created_at FROM idempotency_keys WHERE key = ?').get(key) as
+        | { fingerprint: string; status: number | null; body: string | null; created_at: number }
         | undefined;
       if (!row) {
         this.db
@@ -455,7 +455,13 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
         return { state: 'claimed' };
       }
       if (row.fingerprint !== fingerprint) return { state: 'mismatch' };
-      if (row.status === null || row.body === null) return { state: 'in_flight' };
+      if (row.status === null || row.body === null) {
+        // A claim whose request never finished (the server died mid-request) must not block
+        // retries for a day: after a minute the retry takes it over and acts.
+        if (row.created_at >= now - IDEMPOTENCY_STALE_CLAIM_MS) return { state: 'in_flight' };
+        this.db.prepare('UPDATE idempotency_keys SET created_at = ? WHERE key = ?').run(now, key);
+        return { state: 'claimed' };
+      }
       return { state: 'replay', response: { status: row.status, body: row.body } };
     })();
   }
