@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { ApiError, payloadTooLarge } from '../core/errors.js';
@@ -21,7 +22,8 @@ export function createApp(deps: ApiDeps, ready: () => boolean = () => true): Hon
     const requestId = `req_${randomUUID().replaceAll('-', '')}`;
     c.set('requestId', requestId);
     await next();
-    c.header('request-id', requestId);
+    // A stream written straight to the socket has sent its headers (request-id included).
+    if (c.res !== RESPONSE_ALREADY_SENT) c.header('request-id', requestId);
   });
 
   app.onError((error, c) =>

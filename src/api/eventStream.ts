@@ -1,16 +1,97 @@
+import type { ServerResponse } from 'node:http';
+import type { PreviewEvent } from '../core/previews.js';
 import type { StoredEvent } from '../core/sessionLog.js';
 import type { ApiDeps } from './context.js';
 import { sseFrame, sseMessage } from './renderEvent.js';
 
 const PING = sseMessage('ping', { type: 'ping' });
 
+/** A slow client that lets this much pile up is cut off; it can resume with Last-Event-ID. */
+const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+
+const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+  connection: 'keep-alive',
+  'x-accel-buffering': 'no',
+};
+
+interface Sink {
+  write(bytes: Uint8Array): void;
+  end(): void;
+}
+
 /**
- * An SSE response carrying the session's events after `afterSeq`: live from the moment of
- * connection by default, replayed from a position when the client sent `Last-Event-ID`.
- * A `: ping` would be dropped by every parser, so keep-alives are `event: ping`, which the SDK
- * skips by name. `session.deleted` is the last message of a stream.
+ * Feeds a sink with the session's events after `afterSeq`: live from the moment of connection
+ * by default, replayed from a position when the client sent `Last-Event-ID`. A `: ping` would
+ * be dropped by every parser, so keep-alives are `event: ping`, which the SDK skips by name.
+ * `session.deleted` is the last message of a stream. Returns the cleanup.
  */
-export function openEventStream(
+function feed(deps: ApiDeps, sessionId: string, afterSeq: number, deltaTypes: ReadonlySet<string>, sink: Sink): () => void {
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    cleanup();
+    sink.end();
+  };
+  const unsubscribe = deps.log.subscribe(sessionId, afterSeq, (events: readonly StoredEvent[]) => {
+    if (closed) return;
+    for (const event of events) {
+      sink.write(sseFrame(event));
+      if (event.type === 'session.deleted') return close();
+    }
+  });
+  const stopPreviews =
+    deltaTypes.size > 0
+      ? relayPreviews(deps, sessionId, deltaTypes, (frame) => {
+          if (!closed) sink.write(frame);
+        })
+      : () => {};
+  const heartbeat = setInterval(() => sink.write(PING), deps.heartbeatMs);
+  heartbeat.unref();
+  const cleanup = () => {
+    closed = true;
+    unsubscribe();
+    stopPreviews();
+    clearInterval(heartbeat);
+  };
+  return cleanup;
+}
+
+/**
+ * On Node, frames go straight to the socket: with a thousand subscribers, the web-stream layer
+ * between an event and the socket costs more than the write itself.
+ */
+export function streamToNode(
+  outgoing: ServerResponse,
+  deps: ApiDeps,
+  sessionId: string,
+  afterSeq: number,
+  deltaTypes: ReadonlySet<string>,
+  requestId: string,
+): void {
+  outgoing.writeHead(200, { ...SSE_HEADERS, 'request-id': requestId });
+  outgoing.flushHeaders();
+  outgoing.socket?.setNoDelay(true);
+  const cleanup = feed(deps, sessionId, afterSeq, deltaTypes, {
+    write(bytes) {
+      if (outgoing.writableEnded || outgoing.destroyed) return;
+      if (outgoing.writableLength > MAX_BUFFERED_BYTES) {
+        outgoing.destroy();
+        return;
+      }
+      outgoing.write(bytes);
+    },
+    end() {
+      if (!outgoing.writableEnded) outgoing.end();
+    },
+  });
+  outgoing.once('close', cleanup);
+}
+
+/** The portable form (any fetch-style runtime, `app.request()` in tests). */
+export function streamResponse(
   deps: ApiDeps,
   sessionId: string,
   afterSeq: number,
@@ -20,55 +101,25 @@ export function openEventStream(
   let cleanup = () => {};
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
-      let closed = false;
-      const close = () => {
-        if (closed) return;
-        closed = true;
-        cleanup();
-        try {
-          controller.close();
-        } catch {
-          // already closed by the client
-        }
-      };
-      const onEvents = (events: readonly StoredEvent[]) => {
-        if (closed) return;
-        for (const event of events) {
-          controller.enqueue(sseFrame(event));
-          if (event.type === 'session.deleted') return close();
-        }
-      };
-      const unsubscribe = deps.log.subscribe(sessionId, afterSeq, onEvents);
-      const heartbeat = setInterval(() => controller.enqueue(PING), deps.heartbeatMs);
-      heartbeat.unref();
-      const onAbort = () => close();
+      cleanup = feed(deps, sessionId, afterSeq, deltaTypes, {
+        write: (bytes) => controller.enqueue(bytes),
+        end() {
+          signal.removeEventListener('abort', onAbort);
+          try {
+            controller.close();
+          } catch {
+            // already closed by the client
+          }
+        },
+      });
+      const onAbort = () => cleanup();
       signal.addEventListener('abort', onAbort, { once: true });
-      const stopPreviews =
-        deltaTypes.size > 0
-          ? relayPreviews(deps, sessionId, deltaTypes, (frame) => {
-              if (!closed) controller.enqueue(frame);
-            })
-          : () => {};
-      cleanup = () => {
-        unsubscribe();
-        stopPreviews();
-        clearInterval(heartbeat);
-        signal.removeEventListener('abort', onAbort);
-      };
     },
     cancel() {
       cleanup();
     },
   });
-  return new Response(body, {
-    status: 200,
-    headers: {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    },
-  });
+  return new Response(body, { status: 200, headers: SSE_HEADERS });
 }
 
 /**
@@ -82,7 +133,7 @@ function relayPreviews(
   send: (frame: Uint8Array) => void,
 ): () => void {
   const opened = new Set<string>();
-  return deps.previews.subscribe(sessionId, (event) => {
+  return deps.previews.subscribe(sessionId, (event: PreviewEvent) => {
     if (event.type === 'event_start') {
       if (!deltaTypes.has(event.event.type)) return;
       opened.add(event.event.id);

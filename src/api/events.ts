@@ -1,15 +1,18 @@
+import type { ServerResponse } from 'node:http';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { invalidRequest } from '../core/errors.js';
 import type { NewEvent } from '../core/sessionLog.js';
 import { ALL_EVENT_TYPES, DELTA_TYPES, eventSendBodySchema, type UserEventParams } from '../protocol/events.js';
 import { newId } from '../protocol/ids.js';
+import type { AppEnv } from './app.js';
 import type { ApiDeps } from './context.js';
 import { decodeCursor, pageOf, pageQueryShape } from './pagination.js';
 import { parseQuery, queryObject } from './query.js';
 import { renderEvent } from './renderEvent.js';
 import { loadSession, type SessionRecord } from './sessionRecords.js';
-import { openEventStream } from './eventStream.js';
+import { streamResponse, streamToNode } from './eventStream.js';
 import { parseInput, readJson } from './validate.js';
 
 const timestamp = z.iso.datetime({ offset: true });
@@ -28,8 +31,8 @@ const streamQuerySchema = z.strictObject({
   event_deltas: z.array(z.enum(DELTA_TYPES)).optional(),
 });
 
-export function eventRoutes(deps: ApiDeps): Hono {
-  const app = new Hono();
+export function eventRoutes(deps: ApiDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
 
   app.post('/:sessionId/events', async (c) => {
     const session = await loadSession(deps, c.req.param('sessionId'));
@@ -75,7 +78,11 @@ export function eventRoutes(deps: ApiDeps): Hono {
     } else {
       afterSeq = await deps.log.lastSeq(session.id);
     }
-    return openEventStream(deps, session.id, afterSeq, new Set(query.event_deltas ?? []), c.req.raw.signal);
+    const deltaTypes = new Set<string>(query.event_deltas ?? []);
+    const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+    if (!outgoing) return streamResponse(deps, session.id, afterSeq, deltaTypes, c.req.raw.signal);
+    streamToNode(outgoing, deps, session.id, afterSeq, deltaTypes, c.get('requestId'));
+    return RESPONSE_ALREADY_SENT;
   });
 
   return app;

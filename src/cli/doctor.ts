@@ -12,7 +12,12 @@ interface Check {
 function checkNode(): Check {
   const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
   const ok = major > 20 || (major === 20 && minor >= 19);
-  return { name: 'node', ok, detail: `v${process.versions.node}`, ...(ok ? {} : { hint: 'install Node 20.19 or newer' }) };
+  return {
+    name: 'node',
+    ok,
+    detail: `v${process.versions.node}`,
+    ...(ok ? {} : { hint: 'install Node 20.19 or newer' }),
+  };
 }
 
 async function checkSqlite(): Promise<Check> {
@@ -23,7 +28,12 @@ async function checkSqlite(): Promise<Check> {
     db.close();
     return { name: 'sqlite', ok: true, detail: `better-sqlite3, SQLite ${version}` };
   } catch (error) {
-    return { name: 'sqlite', ok: false, detail: String(error), hint: 're-run `npm install` (better-sqlite3 builds from source)' };
+    return {
+      name: 'sqlite',
+      ok: false,
+      detail: String(error),
+      hint: 're-run `npm install` (better-sqlite3 builds from source)',
+    };
   }
 }
 

@@ -2,6 +2,9 @@ import type { ServerConfig } from '../server/config.js';
 import { startServer } from '../server/server.js';
 
 export async function runServe(config: ServerConfig): Promise<void> {
+  // Whoever reads our stdout may go away first (a pipe to `head`, a supervisor restarting):
+  // a failed log line must not take the server down.
+  process.stdout.on('error', () => {});
   const server = await startServer(config);
   process.stdout.write(`bosun listening on ${server.url} (data dir ${config.dataDir})\n`);
   if (server.apiKeyCreated) {

@@ -41,7 +41,11 @@ export interface Sandbox {
   /** The session's workspace as the sandbox sees it; the tools' working directory. */
   readonly workdir: string;
   /** Runs `command` in the session's persistent shell, started on first use; cwd and env persist. */
-  exec(command: string, options: { timeoutMs: number; maxOutputChars: number }, signal: AbortSignal): Promise<ShellOutcome>;
+  exec(
+    command: string,
+    options: { timeoutMs: number; maxOutputChars: number },
+    signal: AbortSignal,
+  ): Promise<ShellOutcome>;
   /** Kills the persistent shell and everything it started; the next `exec` starts a fresh one. */
   restartShell(): Promise<void>;
   /** Runs one program to completion in a fresh process with the sandbox's view and limits. */
@@ -50,13 +54,13 @@ export interface Sandbox {
   dispose(): Promise<void>;
 }
 
-export interface SandboxCommand {
-  argv: string[];
+/** A program with its arguments, or a bash script with its positional parameters (one process fewer). */
+export type SandboxCommand = ({ argv: string[] } | { bashScript: string; args: string[] }) & {
   stdin?: string;
   timeoutMs: number;
   /** Output beyond this is dropped and `truncated` set (default 8 MiB). */
   maxOutputBytes?: number;
-}
+};
 
 /** A sandbox limit that a call ran into, so the model is told why its command died. */
 export type LimitHit = 'memory' | 'pids';

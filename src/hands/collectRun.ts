@@ -5,7 +5,12 @@ const DEFAULT_MAX_OUTPUT_BYTES = 8 * 1024 * 1024;
 const STDERR_MAX_BYTES = 64 * 1024;
 
 /** Feeds stdin, gathers capped output, and enforces the wall time of a one-shot process. */
-export function collectRun(proc: ChildProcess, command: SandboxCommand, signal: AbortSignal, kill: () => void): Promise<RunOutcome> {
+export function collectRun(
+  proc: ChildProcess,
+  command: SandboxCommand,
+  signal: AbortSignal,
+  kill: () => void,
+): Promise<RunOutcome> {
   const maxOut = command.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
   const out: Buffer[] = [];
   const err: Buffer[] = [];

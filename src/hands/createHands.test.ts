@@ -15,7 +15,9 @@ afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true 
 
 describe('createHands', () => {
   it('refuses the unsandboxed local backend without an explicit opt-in', () => {
-    expect(() => createHands({ dataDir: tempDir(), backend: 'local' })).toThrow(/refusing the unsandboxed `local` hands backend/);
+    expect(() => createHands({ dataDir: tempDir(), backend: 'local' })).toThrow(
+      /refusing the unsandboxed `local` hands backend/,
+    );
   });
 
   it('runs the local backend loudly when the operator opts in', async () => {
@@ -29,7 +31,9 @@ describe('createHands', () => {
       expect(ok(await f.call('bash', { command: 'pwd; echo "[$BOSUN_LOCAL_SECRET]"' }))).toBe(`${workspace}\n[]`);
       ok(await f.call('write', { file_path: 'x.txt', content: 'local' }));
       expect(ok(await f.call('read', { file_path: 'x.txt' }))).toBe('local');
-      expect(err(await f.call('read', { file_path: '/etc/hostname' }))).toMatch(/outside the session's working directory/);
+      expect(err(await f.call('read', { file_path: '/etc/hostname' }))).toMatch(
+        /outside the session's working directory/,
+      );
     } finally {
       delete process.env['BOSUN_LOCAL_SECRET'];
       await f.close();
@@ -42,7 +46,9 @@ describe('createHands', () => {
     const f = handsFixture();
     try {
       const text = err(await f.call('bash', { command: 'echo should-not-run' }));
-      expect(text).toMatch(/^bash is not available: the bubblewrap sandbox \(bwrap\) is not installed on this server\./);
+      expect(text).toMatch(
+        /^bash is not available: the bubblewrap sandbox \(bwrap\) is not installed on this server\./,
+      );
       expect(text).toContain('apt-get install -y bubblewrap');
     } finally {
       process.env['PATH'] = path;

@@ -49,7 +49,11 @@ export function createHands(options: CreateHandsOptions): BosunHands {
   const inflight = new Map<string, Promise<ToolResult>>();
   const guard = new DiskGuard(options.dataDir, limits.diskReserveBytes, (reason) => {
     logger.warn(`hands: ${reason}`);
-    for (const sandbox of sandboxes.values()) void sandbox.then((s) => s.active && s.stopProcesses(reason), () => {});
+    for (const sandbox of sandboxes.values())
+      void sandbox.then(
+        (s) => s.active && s.stopProcesses(reason),
+        () => {},
+      );
   });
   const warnedNoEgress = new Set<string>();
 
@@ -61,7 +65,9 @@ export function createHands(options: CreateHandsOptions): BosunHands {
     if (allowsEgress(policy) && options.egress) egress = await options.egress.attach(session, policy);
     else if (allowsEgress(policy) && !warnedNoEgress.has(session.environmentId)) {
       warnedNoEgress.add(session.environmentId);
-      logger.warn(`hands: environment ${session.environmentId} allows network access, but no egress proxy is configured: its sandboxes have no network`);
+      logger.warn(
+        `hands: environment ${session.environmentId} allows network access, but no egress proxy is configured: its sandboxes have no network`,
+      );
     }
     const sandbox = await backend.provision({ sessionId: session.sessionId, workspaceDir, limits, egress });
     guard.start();
@@ -78,7 +84,13 @@ export function createHands(options: CreateHandsOptions): BosunHands {
     return sandbox;
   };
 
-  const run = async (session: SessionHandsContext, toolUseId: string, name: string, input: unknown, signal: AbortSignal) => {
+  const run = async (
+    session: SessionHandsContext,
+    toolUseId: string,
+    name: string,
+    input: unknown,
+    signal: AbortSignal,
+  ) => {
     const recorded = await store.read(session.sessionId, toolUseId);
     if (recorded) return recorded;
     const tool = AGENT_TOOLSET.get(name);
@@ -119,14 +131,24 @@ export function createHands(options: CreateHandsOptions): BosunHands {
     destroy: async (sessionId, destroyOptions) => {
       const sandbox = sandboxes.get(sessionId);
       sandboxes.delete(sessionId);
-      await sandbox?.then((s) => s.dispose(), () => {});
+      await sandbox?.then(
+        (s) => s.dispose(),
+        () => {},
+      );
       if (destroyOptions?.purge) await rm(store.sessionDir(sessionId), { recursive: true, force: true });
     },
     close: async () => {
       guard.stop();
       const all = [...sandboxes.values()];
       sandboxes.clear();
-      await Promise.all(all.map((s) => s.then((sandbox) => sandbox.dispose(), () => {})));
+      await Promise.all(
+        all.map((s) =>
+          s.then(
+            (sandbox) => sandbox.dispose(),
+            () => {},
+          ),
+        ),
+      );
       await backend.close();
     },
   };
@@ -142,7 +164,11 @@ async function explainUnavailable(tool: string, sandbox: Promise<ManagedSandbox>
   }
 }
 
-function chooseBackend(options: CreateHandsOptions, handsRoot: string, logger: { warn(message: string): void }): SandboxBackend {
+function chooseBackend(
+  options: CreateHandsOptions,
+  handsRoot: string,
+  logger: { warn(message: string): void },
+): SandboxBackend {
   const choice = options.backend ?? 'bubblewrap';
   if (typeof choice !== 'string') return choice;
   if (choice === 'local') {

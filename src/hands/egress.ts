@@ -40,7 +40,9 @@ export function networkPolicy(environmentConfig: Record<string, unknown>): Netwo
   }
   const n = networking as Record<string, unknown>;
   if (n['type'] === 'unrestricted') return { type: 'unrestricted' };
-  const hosts = Array.isArray(n['allowed_hosts']) ? n['allowed_hosts'].filter((h): h is string => typeof h === 'string') : [];
+  const hosts = Array.isArray(n['allowed_hosts'])
+    ? n['allowed_hosts'].filter((h): h is string => typeof h === 'string')
+    : [];
   return {
     type: 'limited',
     allowedHosts: hosts,

@@ -1,3 +1,5 @@
+import type { SandboxCommand } from '../core/hands.js';
+
 /**
  * What one sandbox may use. Memory, processes and CPU are enforced by the sandbox's cgroup when
  * one can be made (v1 or v2); otherwise by rlimits set in the sandbox's first shell line, which
@@ -68,6 +70,13 @@ export function rlimitScript(limits: SandboxLimits, fallback: { nproc: boolean; 
   if (fallback.nproc) lines.push(`ulimit -u ${limits.pids}`);
   if (fallback.memory) lines.push(`ulimit -d ${Math.floor(limits.memoryBytes / 1024)}`);
   return lines.map((line) => `${line} 2>/dev/null`).join('\n');
+}
+
+/** One bash that applies the rlimits, then runs the script or execs the program. */
+export function bashPayload(rlimits: string, command: SandboxCommand): string[] {
+  const head = ['bash', '--noprofile', '--norc', '-c'];
+  if ('bashScript' in command) return [...head, `${rlimits}\n${command.bashScript}`, 'bosun-run', ...command.args];
+  return [...head, `${rlimits}\nexec "$@"`, 'bosun-run', ...command.argv];
 }
 
 export function formatBytes(bytes: number): string {

@@ -30,16 +30,36 @@ export function probeIsolation(options: { dataDir: string }): IsolationCheck[] {
     ];
   }
   const version = spawnSync(bwrap, ['--version'], { encoding: 'utf8' }).stdout.trim();
-  return [{ name: 'bubblewrap', ok: true, detail: `${version} at ${bwrap}` }, namespaces(bwrap), identity(options.dataDir), cgroups(), rlimits()];
+  return [
+    { name: 'bubblewrap', ok: true, detail: `${version} at ${bwrap}` },
+    namespaces(bwrap),
+    identity(options.dataDir),
+    cgroups(),
+    rlimits(),
+  ];
 }
 
 function namespaces(bwrap: string): IsolationCheck {
   const probe = spawnSync(
     bwrap,
     [
-      '--unshare-all', '--unshare-user', '--disable-userns', '--uid', '1000', '--gid', '1000', '--die-with-parent',
-      ...systemBinds(), '--proc', '/proc', '--dev', '/dev', '--',
-      'sh', '-c', `readlink ${NAMESPACES.map((ns) => `/proc/self/ns/${ns}`).join(' ')}; grep -c : /proc/net/dev`,
+      '--unshare-all',
+      '--unshare-user',
+      '--disable-userns',
+      '--uid',
+      '1000',
+      '--gid',
+      '1000',
+      '--die-with-parent',
+      ...systemBinds(),
+      '--proc',
+      '/proc',
+      '--dev',
+      '/dev',
+      '--',
+      'sh',
+      '-c',
+      `readlink ${NAMESPACES.map((ns) => `/proc/self/ns/${ns}`).join(' ')}; grep -c : /proc/net/dev`,
     ],
     { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' }, timeout: 10_000 },
   );
@@ -89,7 +109,9 @@ function identity(dataDir: string): IsolationCheck {
     name: 'sandbox user',
     ok: outside ? false : true,
     detail: `one host uid per session from ${DEFAULT_IDENTITY.uidBase}, group ${DEFAULT_IDENTITY.gid}; never root`,
-    ...(outside ? { hint: `${outside} is not searchable by the sandbox uid: move the data dir or chmod o+x ${outside}` } : {}),
+    ...(outside
+      ? { hint: `${outside} is not searchable by the sandbox uid: move the data dir or chmod o+x ${outside}` }
+      : {}),
   };
 }
 

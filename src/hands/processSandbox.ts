@@ -19,8 +19,8 @@ export interface SandboxDriver {
   readonly backend: string;
   readonly workdir: string;
   spawnShell(): ShellHandle;
-  /** Starts one program (stdio piped) with the sandbox's view and rlimits. */
-  spawnRun(argv: string[]): ChildProcess;
+  /** Starts one program or bash script (stdio piped) with the sandbox's view and rlimits. */
+  spawnRun(command: SandboxCommand): ChildProcess;
   /** Kills a process started by this driver and everything it started. */
   kill(proc: ChildProcess): void;
   /** Explains a limit to the model, e.g. "the sandbox's memory limit (1 GiB)". */
@@ -54,7 +54,11 @@ export class ProcessSandbox implements Sandbox {
     return (this.#shell?.shell.alive ?? false) || this.#running.size > 0;
   }
 
-  exec(command: string, options: { timeoutMs: number; maxOutputChars: number }, signal: AbortSignal): Promise<ShellOutcome> {
+  exec(
+    command: string,
+    options: { timeoutMs: number; maxOutputChars: number },
+    signal: AbortSignal,
+  ): Promise<ShellOutcome> {
     return this.#serialize(() => this.#exec(command, options, signal));
   }
 
@@ -64,7 +68,7 @@ export class ProcessSandbox implements Sandbox {
 
   async run(command: SandboxCommand, signal: AbortSignal): Promise<RunOutcome> {
     if (this.#disposed) throw new Error('sandbox disposed');
-    const proc = this.driver.spawnRun(command.argv);
+    const proc = this.driver.spawnRun(command);
     this.#running.add(proc);
     try {
       return await collectRun(proc, command, signal, () => this.driver.kill(proc));
@@ -88,7 +92,11 @@ export class ProcessSandbox implements Sandbox {
     for (const proc of this.#running) this.driver.kill(proc);
   }
 
-  async #exec(command: string, options: { timeoutMs: number; maxOutputChars: number }, signal: AbortSignal): Promise<ShellOutcome> {
+  async #exec(
+    command: string,
+    options: { timeoutMs: number; maxOutputChars: number },
+    signal: AbortSignal,
+  ): Promise<ShellOutcome> {
     if (this.#disposed) return { status: 'died', reason: 'the sandbox was shut down' };
     clearTimeout(this.#idleTimer);
     const current = this.#ensureShell();

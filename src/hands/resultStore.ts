@@ -23,7 +23,9 @@ export class ResultStore {
 
   async read(sessionId: string, toolUseId: string): Promise<ToolResult | null> {
     try {
-      const record = JSON.parse(await readFile(this.#file(sessionId, toolUseId, 'json'), 'utf8')) as { result?: ToolResult };
+      const record = JSON.parse(await readFile(this.#file(sessionId, toolUseId, 'json'), 'utf8')) as {
+        result?: ToolResult;
+      };
       return isToolResult(record.result) ? record.result : null;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;

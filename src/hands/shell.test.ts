@@ -4,7 +4,10 @@ import { PersistentShell } from './shell.js';
 
 const shells: PersistentShell[] = [];
 function start(preamble = ''): PersistentShell {
-  const shell = new PersistentShell(spawn('bash', ['--noprofile', '--norc'], { stdio: 'pipe', env: { PATH: '/usr/bin:/bin' } }), preamble);
+  const shell = new PersistentShell(
+    spawn('bash', ['--noprofile', '--norc'], { stdio: 'pipe', env: { PATH: '/usr/bin:/bin' } }),
+    preamble,
+  );
   shells.push(shell);
   return shell;
 }
@@ -16,8 +19,16 @@ const never = new AbortController().signal;
 describe('PersistentShell (plain bash, the protocol only)', () => {
   it('returns output and exit status per command, and keeps state', async () => {
     const shell = start('X=from-preamble');
-    expect(await shell.run('echo $X; cd /tmp', 5000, 1000, never)).toEqual({ status: 'exited', exitCode: 0, output: 'from-preamble', truncated: false });
-    expect(await shell.run('pwd; exit_code() { return 7; }; exit_code', 5000, 1000, never)).toMatchObject({ exitCode: 7, output: '/tmp' });
+    expect(await shell.run('echo $X; cd /tmp', 5000, 1000, never)).toEqual({
+      status: 'exited',
+      exitCode: 0,
+      output: 'from-preamble',
+      truncated: false,
+    });
+    expect(await shell.run('pwd; exit_code() { return 7; }; exit_code', 5000, 1000, never)).toMatchObject({
+      exitCode: 7,
+      output: '/tmp',
+    });
   });
 
   it('survives syntax errors and unterminated quotes: exit status 2 with the message, the shell lives on', async () => {
@@ -33,7 +44,10 @@ describe('PersistentShell (plain bash, the protocol only)', () => {
   it('passes any text through intact: quotes, backslashes, control characters, heredocs', async () => {
     const shell = start();
     const command = "printf '%s|' 'a b' \"c'd\" \\\\ $'x\\ty'; echo\ncat <<EOF\nhere $((1+1))\nEOF";
-    expect(await shell.run(command, 5000, 1000, never)).toMatchObject({ exitCode: 0, output: "a b|c'd|\\|x\ty|\nhere 2" });
+    expect(await shell.run(command, 5000, 1000, never)).toMatchObject({
+      exitCode: 0,
+      output: "a b|c'd|\\|x\ty|\nhere 2",
+    });
   });
 
   it('keeps the tail of long output and flags it', async () => {

@@ -14,6 +14,7 @@ export interface ShellExit {
   stderr: string;
 }
 
+// eslint-disable-next-line no-control-regex -- matching terminal escapes is the point
 const ANSI_RE = /\x1b\[[0-9;?]*[ -/]*[@-~]/g;
 const STDERR_KEEP = 4096;
 
@@ -124,6 +125,7 @@ export class PersistentShell {
 export function ansiCQuote(text: string): string {
   const escaped = text
     .replace(/[\\']/g, (c) => `\\${c}`)
+    // eslint-disable-next-line no-control-regex -- control characters are what needs escaping
     .replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
   return `$'${escaped}'`;
 }

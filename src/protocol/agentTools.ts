@@ -31,7 +31,7 @@ export function stringOr<S extends z.ZodType, O extends z.ZodType>(
 ): z.ZodType<z.output<S> | z.output<O>, z.input<S> | z.input<O>> {
   const dispatch = z.unknown().transform((input, ctx) => {
     const result = (typeof input === 'string' ? str : obj).safeParse(input);
-    if (result.success) return result.data as z.output<S> | z.output<O>;
+    if (result.success) return result.data;
     result.error.issues.forEach((issue) => ctx.addIssue(issue as Parameters<typeof ctx.addIssue>[0]));
     return z.NEVER;
   });

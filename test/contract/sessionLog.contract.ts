@@ -358,9 +358,11 @@ export function sessionLogContract(name: string, makeStore: MakeStore<SessionLog
           store.subscribe(s, 0, () => {
             throw new Error('listener failure (expected by the contract test)');
           });
+          // eslint-disable-next-line @typescript-eslint/no-misused-promises -- the contract: an async listener's rejection must be contained
           store.subscribe(s, 0, async () => {
             throw new Error('async listener failure (expected by the contract test)');
           });
+          // eslint-disable-next-line @typescript-eslint/no-misused-promises -- likewise for a slow async listener
           store.subscribe(s, 0, async () => {
             slowCalls += 1;
             await sleep(1_000);

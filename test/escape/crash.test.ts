@@ -11,7 +11,8 @@ function sandboxShellPids(): number[] {
     try {
       const status = readFileSync(`/proc/${entry}/status`, 'utf8');
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (status.includes(`\nPPid:\t${process.pid}\n`) && cmdline.includes('--norc') && !cmdline.includes('-c')) pids.push(Number(entry));
+      if (status.includes(`\nPPid:\t${process.pid}\n`) && cmdline.includes('--norc') && !cmdline.includes('-c'))
+        pids.push(Number(entry));
     } catch {
       // gone
     }
@@ -51,7 +52,10 @@ describe('crash semantics', () => {
 describe('idempotency by tool_use_id', () => {
   it('runs a call once; a repeated call, concurrent or later, returns the recorded result', async () => {
     const input = { command: 'echo run >> count.txt; wc -l < count.txt' };
-    const [a, b] = await Promise.all([f.call('bash', input, { toolUseId: 'sevt_once' }), f.call('bash', input, { toolUseId: 'sevt_once' })]);
+    const [a, b] = await Promise.all([
+      f.call('bash', input, { toolUseId: 'sevt_once' }),
+      f.call('bash', input, { toolUseId: 'sevt_once' }),
+    ]);
     expect(a).toEqual(b);
     expect(await f.call('bash', input, { toolUseId: 'sevt_once' })).toEqual(a);
     expect(ok(await f.call('bash', { command: 'wc -l < count.txt' }))).toBe('1');
@@ -65,15 +69,29 @@ describe('idempotency by tool_use_id', () => {
     writeFileSync(join(resultsDir, 'sevt_cutoff.started'), 'crash');
     const restarted = handsFixture({}, f.dataDir);
     try {
-      const again = await restarted.call('bash', { command: 'echo x >> ran.txt' }, { session: f.session, toolUseId: 'sevt_restart' });
+      const again = await restarted.call(
+        'bash',
+        { command: 'echo x >> ran.txt' },
+        { session: f.session, toolUseId: 'sevt_restart' },
+      );
       expect(again).toEqual(first);
-      expect(err(await restarted.call('bash', { command: 'echo x >> ran.txt' }, { session: f.session, toolUseId: 'sevt_cutoff' }))).toBe(
+      expect(
+        err(
+          await restarted.call(
+            'bash',
+            { command: 'echo x >> ran.txt' },
+            { session: f.session, toolUseId: 'sevt_cutoff' },
+          ),
+        ),
+      ).toBe(
         'bash: this call was interrupted by a server restart before it finished and was not run again; check the workspace for its effects before retrying',
       );
       expect(ok(await restarted.call('bash', { command: 'wc -l < ran.txt' }, { session: f.session }))).toBe('1');
       // a read-only tool cut off by a crash is simply run again
       writeFileSync(join(resultsDir, 'sevt_readcut.started'), 'crash');
-      expect(ok(await restarted.call('read', { file_path: 'ran.txt' }, { session: f.session, toolUseId: 'sevt_readcut' }))).toBe('x\n');
+      expect(
+        ok(await restarted.call('read', { file_path: 'ran.txt' }, { session: f.session, toolUseId: 'sevt_readcut' })),
+      ).toBe('x\n');
     } finally {
       await restarted.close();
     }

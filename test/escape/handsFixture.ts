@@ -17,7 +17,11 @@ export interface HandsFixture {
   dataDir: string;
   session: SessionHandsContext;
   /** Runs a tool in `session` (or another) under a fresh tool-use id. */
-  call(name: string, input: unknown, options?: { session?: SessionHandsContext; toolUseId?: string; signal?: AbortSignal }): Promise<ToolResult>;
+  call(
+    name: string,
+    input: unknown,
+    options?: { session?: SessionHandsContext; toolUseId?: string; signal?: AbortSignal },
+  ): Promise<ToolResult>;
   close(): Promise<void>;
 }
 
@@ -38,7 +42,13 @@ export function handsFixture(options: Partial<CreateHandsOptions> = {}, dataDir?
     dataDir: dir,
     session,
     call: (name, input, o = {}) =>
-      hands.execute(o.session ?? session, o.toolUseId ?? `sevt_${process.pid}_${++counter}`, name, input, o.signal ?? new AbortController().signal),
+      hands.execute(
+        o.session ?? session,
+        o.toolUseId ?? `sevt_${process.pid}_${++counter}`,
+        name,
+        input,
+        o.signal ?? new AbortController().signal,
+      ),
     close: async () => {
       await hands.close();
       if (!dataDir) rmSync(dir, { recursive: true, force: true });

@@ -42,9 +42,11 @@ describe('escape suite: resource limits', () => {
         return bomb;
       })(),
     );
-    expect(text(result)).toBe("bash: bash command timed out after 2500ms\n[process creation failed: the sandbox's process limit was reached]");
+    expect(text(result)).toBe(
+      "bash: bash command timed out after 2500ms\n[process creation failed: the sandbox's process limit was reached]",
+    );
     expect(lagMs).toBeLessThan(1000);
-    expect(ok(await f.call('bash', { command: "ps -e --no-headers | wc -l" }))).toMatch(/^[1-5]$/);
+    expect(ok(await f.call('bash', { command: 'ps -e --no-headers | wc -l' }))).toMatch(/^[1-5]$/);
   });
 
   it('kills a memory hog inside the sandbox only, and says why', async () => {
@@ -70,8 +72,12 @@ describe('escape suite: resource limits', () => {
   });
 
   it('fills only its own capped /tmp', async () => {
-    expect(err(await f.call('bash', { command: 'head -c 20000000 /dev/zero > /tmp/fill' }))).toMatch(/No space left on device/);
-    expect(err(await f.call('bash', { command: 'head -c 20000000 /dev/zero > /dev/shm/fill' }))).toMatch(/No space left on device/);
+    expect(err(await f.call('bash', { command: 'head -c 20000000 /dev/zero > /tmp/fill' }))).toMatch(
+      /No space left on device/,
+    );
+    expect(err(await f.call('bash', { command: 'head -c 20000000 /dev/zero > /dev/shm/fill' }))).toMatch(
+      /No space left on device/,
+    );
   });
 });
 
@@ -84,10 +90,15 @@ describe('escape suite: filling the disk', () => {
     const free = stats.bavail * stats.bsize;
     g = handsFixture({ limits: { diskReserveBytes: free - 96 * MiB, fileSizeBytes: 64 * MiB } });
     const out = err(
-      await g.call('bash', { command: 'for i in $(seq 1 64); do head -c 4000000 /dev/zero > f$i || break; done; sleep 20', timeout_ms: 30_000 }),
+      await g.call('bash', {
+        command: 'for i in $(seq 1 64); do head -c 4000000 /dev/zero > f$i || break; done; sleep 20',
+        timeout_ms: 30_000,
+      }),
     );
     expect(out).toMatch(/bash session terminated \(the server's disk is nearly full/);
-    expect(err(await g.call('write', { file_path: 'more.txt', content: 'x' }))).toMatch(/^write: the server's disk is nearly full/);
+    expect(err(await g.call('write', { file_path: 'more.txt', content: 'x' }))).toMatch(
+      /^write: the server's disk is nearly full/,
+    );
     writeFileSync(join(g.dataDir, 'server-still-writes.txt'), 'ok');
     expect(ok(await g.call('bash', { command: 'rm -f f*; echo cleaned' }))).toBe('cleaned');
     expect(ok(await g.call('write', { file_path: 'more.txt', content: 'x' }))).toBe('wrote 1 bytes to more.txt');

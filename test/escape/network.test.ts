@@ -42,25 +42,35 @@ describe('escape suite: the network', () => {
 
   it("cannot connect to the host's loopback services", async () => {
     expect(err(await f.call('bash', { command: `exec 3<>/dev/tcp/127.0.0.1/${port}` }))).toMatch(/Connection refused/);
-    expect(err(await f.call('bash', { command: `curl -sS --max-time 3 http://127.0.0.1:${port}/` }))).toMatch(/Couldn't connect|Failed to connect/);
-    expect(err(await f.call('bash', { command: `curl -sS --max-time 3 http://[::1]:${port}/` }))).toMatch(/connect|resolve/i);
+    expect(err(await f.call('bash', { command: `curl -sS --max-time 3 http://127.0.0.1:${port}/` }))).toMatch(
+      /Couldn't connect|Failed to connect/,
+    );
+    expect(err(await f.call('bash', { command: `curl -sS --max-time 3 http://[::1]:${port}/` }))).toMatch(
+      /connect|resolve/i,
+    );
     expect(connections).toBe(0);
   });
 
   it("cannot reach the host's abstract Unix sockets (they are scoped to the network namespace)", async () => {
     const script = `import socket; s = socket.socket(socket.AF_UNIX); s.connect('\\0${ABSTRACT_NAME}')`;
-    expect(err(await f.call('bash', { command: `python3 -c "${script}"` }))).toMatch(/ConnectionRefusedError|FileNotFoundError/);
+    expect(err(await f.call('bash', { command: `python3 -c "${script}"` }))).toMatch(
+      /ConnectionRefusedError|FileNotFoundError/,
+    );
     expect(connections).toBe(0);
   });
 
   it('cannot reach any outside address or resolve names', async () => {
     expect(err(await f.call('bash', { command: 'exec 3<>/dev/tcp/10.0.0.1/80' }))).toMatch(/Network is unreachable/);
-    expect(err(await f.call('bash', { command: 'curl -sS --max-time 3 https://registry.npmjs.org/' }))).toMatch(/resolve|connect/i);
+    expect(err(await f.call('bash', { command: 'curl -sS --max-time 3 https://registry.npmjs.org/' }))).toMatch(
+      /resolve|connect/i,
+    );
   });
 
   it('an environment with unrestricted networking still gets no network without an egress proxy', async () => {
     const open = newSession({ type: 'cloud', networking: { type: 'unrestricted' } });
-    expect(err(await f.call('bash', { command: `exec 3<>/dev/tcp/127.0.0.1/${port}` }, { session: open }))).toMatch(/Connection refused/);
+    expect(err(await f.call('bash', { command: `exec 3<>/dev/tcp/127.0.0.1/${port}` }, { session: open }))).toMatch(
+      /Connection refused/,
+    );
     expect(connections).toBe(0);
   });
 });

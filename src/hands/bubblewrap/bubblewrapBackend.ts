@@ -1,6 +1,12 @@
 import { chmodSync, chownSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { type ManagedSandbox, type ProvisionSpec, type SandboxBackend, SandboxUnavailableError, BWRAP_INSTALL_HINT } from '../backend.js';
+import { dirname } from 'node:path';
+import {
+  type ManagedSandbox,
+  type ProvisionSpec,
+  type SandboxBackend,
+  SandboxUnavailableError,
+  BWRAP_INSTALL_HINT,
+} from '../backend.js';
 import { formatBytes } from '../limits.js';
 import { ProcessSandbox } from '../processSandbox.js';
 import { sandboxEnv } from './bwrapArgs.js';
@@ -61,7 +67,11 @@ export function createBubblewrapBackend(options: BubblewrapOptions): SandboxBack
 
 function prepare(options: BubblewrapOptions): Setup {
   const bwrap = findExecutable('bwrap');
-  if (!bwrap) throw new SandboxUnavailableError('the bubblewrap sandbox (bwrap) is not installed on this server', BWRAP_INSTALL_HINT);
+  if (!bwrap)
+    throw new SandboxUnavailableError(
+      'the bubblewrap sandbox (bwrap) is not installed on this server',
+      BWRAP_INSTALL_HINT,
+    );
   const identityOptions = { ...DEFAULT_IDENTITY, ...options.identity };
   const root = process.getuid?.() === 0;
   const setpriv = findExecutable('setpriv');
@@ -79,7 +89,15 @@ function prepare(options: BubblewrapOptions): Setup {
   mkdirSync(options.handsRoot, { recursive: true });
   const etcDir = () => prepareSandboxEtc(options.handsRoot, root ? identityOptions.gid : null);
   etcDir();
-  return { pool: null, bwrap, setpriv, cgroups, etcDir, binds: systemBinds(options.extraReadOnlyPaths), identityOptions };
+  return {
+    pool: null,
+    bwrap,
+    setpriv,
+    cgroups,
+    etcDir,
+    binds: systemBinds(options.extraReadOnlyPaths),
+    identityOptions,
+  };
 }
 
 function provision(setup: Setup, spec: ProvisionSpec): Promise<ManagedSandbox> {

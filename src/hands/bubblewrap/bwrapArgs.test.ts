@@ -15,7 +15,9 @@ const view = {
 describe('bwrapArgs', () => {
   it('unshares every namespace, drops to uid 1000 without nested user namespaces, and dies with its parent', () => {
     const args = bwrapArgs(view).join(' ');
-    expect(args).toContain('--unshare-all --unshare-user --disable-userns --uid 1000 --gid 1000 --cap-drop ALL --die-with-parent --new-session');
+    expect(args).toContain(
+      '--unshare-all --unshare-user --disable-userns --uid 1000 --gid 1000 --cap-drop ALL --die-with-parent --new-session',
+    );
     expect(args).toContain('--clearenv');
     expect(args).not.toContain('--share-net');
   });
@@ -38,6 +40,8 @@ describe('bwrapArgs', () => {
   });
 
   it('binds the egress socket directory read-only when the hook provides one', () => {
-    expect(bwrapArgs({ ...view, egressSocketDir: '/run/bosun-egress/s1' }).join(' ')).toContain('--ro-bind /run/bosun-egress/s1 /run/bosun');
+    expect(bwrapArgs({ ...view, egressSocketDir: '/run/bosun-egress/s1' }).join(' ')).toContain(
+      '--ro-bind /run/bosun-egress/s1 /run/bosun',
+    );
   });
 });

@@ -27,6 +27,7 @@ export const EGRESS_SOCKET_MOUNT = '/run/bosun';
  * Unix socket bound at /run/bosun. The root is an empty tmpfs made read-only once populated.
  */
 export function bwrapArgs(view: BwrapView): string[] {
+  // biome-ignore format: flags and their values read best in pairs
   const args = [
     '--unshare-all',
     // explicit, because --disable-userns requires it: no nested user namespaces inside
@@ -43,6 +44,7 @@ export function bwrapArgs(view: BwrapView): string[] {
   ];
   for (const [key, value] of Object.entries(view.env)) args.push('--setenv', key, value);
   args.push(...view.systemBinds);
+  // biome-ignore format: flags and their values read best in pairs
   args.push(
     '--ro-bind', view.etcDir, '/etc',
     '--proc', '/proc',

@@ -46,7 +46,9 @@ export function parseOwnCgroups(procSelfCgroup: string): Map<string, string> {
 /** The directory of `cgroupPath` under a mount whose root may itself be a sub-path. */
 export function cgroupDir(mount: CgroupMount, cgroupPath: string): string {
   const relative =
-    mount.mountRoot !== '/' && cgroupPath.startsWith(mount.mountRoot) ? cgroupPath.slice(mount.mountRoot.length) : cgroupPath;
+    mount.mountRoot !== '/' && cgroupPath.startsWith(mount.mountRoot)
+      ? cgroupPath.slice(mount.mountRoot.length)
+      : cgroupPath;
   const trimmed = relative.replace(/\/+$/, '');
   return `${mount.mountPoint}${trimmed === '' || trimmed.startsWith('/') ? trimmed : `/${trimmed}`}`;
 }

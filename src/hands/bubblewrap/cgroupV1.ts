@@ -2,18 +2,16 @@ import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync,
 import { join } from 'node:path';
 import type { SandboxLimits } from '../limits.js';
 import { type CgroupMount, cgroupDir } from './cgroupMounts.js';
+import type { CgroupDetection, CgroupSupport, SandboxCgroup } from './cgroups.js';
 import {
-  type CgroupDetection,
-  type CgroupSupport,
   INSTANCE_DIR,
   isStaleInstance,
   killPids,
   readCounter,
   readPids,
   removeCgroupDirs,
-  type SandboxCgroup,
   sleep,
-} from './cgroups.js';
+} from './cgroupFiles.js';
 
 const WANTED = ['memory', 'pids', 'cpu', 'freezer'] as const;
 type V1Controller = (typeof WANTED)[number];
@@ -99,7 +97,8 @@ async function killV1(freezer: string | undefined, listFile: string): Promise<vo
   if (freezer) {
     try {
       writeFileSync(join(freezer, 'freezer.state'), 'FROZEN');
-      for (let i = 0; i < 50 && readFileSync(join(freezer, 'freezer.state'), 'utf8').trim() !== 'FROZEN'; i++) await sleep(5);
+      for (let i = 0; i < 50 && readFileSync(join(freezer, 'freezer.state'), 'utf8').trim() !== 'FROZEN'; i++)
+        await sleep(5);
     } catch {
       // a cgroup that is already gone has nothing to freeze
     }

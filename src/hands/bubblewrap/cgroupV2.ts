@@ -2,17 +2,16 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileS
 import { join } from 'node:path';
 import type { SandboxLimits } from '../limits.js';
 import { type CgroupMount, cgroupDir } from './cgroupMounts.js';
+import type { CgroupDetection, SandboxCgroup } from './cgroups.js';
 import {
-  type CgroupDetection,
   INSTANCE_DIR,
   isStaleInstance,
   killPids,
   readCounter,
   readPids,
   removeCgroupDirs,
-  type SandboxCgroup,
   sleep,
-} from './cgroups.js';
+} from './cgroupFiles.js';
 
 const NEEDED = ['memory', 'pids', 'cpu'] as const;
 

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { LimitHit } from '../../core/hands.js';
-import { rlimitScript, type SandboxLimits } from '../limits.js';
+import { bashPayload, rlimitScript, type SandboxLimits } from '../limits.js';
 import type { SandboxDriver, ShellHandle } from '../processSandbox.js';
 import { type BwrapView, bwrapArgs } from './bwrapArgs.js';
 import type { CgroupSupport, SandboxCgroup } from './cgroups.js';
@@ -17,7 +17,7 @@ export interface LaunchContext {
   limits: SandboxLimits;
   view: BwrapView;
   egressBridge: string | null;
-  describeLimit(hit: LimitHit): string;
+  describeLimit: (hit: LimitHit) => string;
 }
 
 const ZERO = { memory: 0, pids: 0 };
@@ -41,7 +41,7 @@ export function bubblewrapDriver(ctx: LaunchContext): SandboxDriver {
       const preamble = `${shellLimits}${bridge}\ncd ${shellQuote(ctx.view.workdir)}`;
       return { ...startShell(ctx), preamble };
     },
-    spawnRun: (argv) => startRun(ctx, ['bash', '--noprofile', '--norc', '-c', `${runLimits}\nexec "$@"`, 'bosun-run', ...argv]),
+    spawnRun: (command) => startRun(ctx, bashPayload(runLimits, command)),
     kill: (proc) => {
       // The outer bwrap; --die-with-parent takes its PID namespace, and so every process in it, along.
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
@@ -59,7 +59,12 @@ function startShell(ctx: LaunchContext): Omit<ShellHandle, 'preamble'> {
     ({ proc, cgroup } = parked);
     proc.stdin?.write(`${ctx.identity.uid} ${ctx.identity.gid}\n`);
   } else {
-    cgroup = ctx.cgroups?.create(`s-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`, ctx.limits, ctx.cgroups.joinNeedsRoot ? null : ctx.identity) ?? null;
+    cgroup =
+      ctx.cgroups?.create(
+        `s-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
+        ctx.limits,
+        ctx.cgroups.joinNeedsRoot ? null : ctx.identity,
+      ) ?? null;
     proc = cgroup ? spawnJoined(ctx, cgroup, payload) : spawnDirect(ctx, payload);
   }
   sendArgs(proc, ctx.view);
@@ -96,15 +101,23 @@ function spawnJoined(ctx: LaunchContext, cgroup: SandboxCgroup, payload: string[
     asRoot && ctx.identity && ctx.setpriv
       ? [ctx.setpriv, `--reuid=${ctx.identity.uid}`, `--regid=${ctx.identity.gid}`, '--clear-groups', '--']
       : [];
-  return spawn('/bin/sh', ['-c', `${join} && exec "$@"`, 'bosun-launch', ...drop, ctx.bwrap, '--args', '3', '--', ...payload], {
-    env: LAUNCH_ENV,
-    stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
-    ...(ctx.identity && !asRoot ? { uid: ctx.identity.uid, gid: ctx.identity.gid } : {}),
-  });
+  return spawn(
+    '/bin/sh',
+    ['-c', `${join} && exec "$@"`, 'bosun-launch', ...drop, ctx.bwrap, '--args', '3', '--', ...payload],
+    {
+      env: LAUNCH_ENV,
+      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+      ...(ctx.identity && !asRoot ? { uid: ctx.identity.uid, gid: ctx.identity.gid } : {}),
+    },
+  );
 }
 
 function sendArgs(proc: ChildProcess, view: BwrapView): void {
   const argsPipe = proc.stdio[3] as NodeJS.WritableStream | null;
   argsPipe?.on('error', () => {});
-  argsPipe?.end(bwrapArgs(view).map((arg) => `${arg}\0`).join(''));
+  argsPipe?.end(
+    bwrapArgs(view)
+      .map((arg) => `${arg}\0`)
+      .join(''),
+  );
 }

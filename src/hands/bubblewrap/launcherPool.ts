@@ -41,7 +41,11 @@ export class LauncherPool {
 
   /** A launcher for `limits`, or null (empty pool, or limits other than the pool's). */
   claim(limits: SandboxLimits): ParkedLauncher | null {
-    if (limits.memoryBytes !== this.limits.memoryBytes || limits.pids !== this.limits.pids || limits.cpus !== this.limits.cpus) {
+    if (
+      limits.memoryBytes !== this.limits.memoryBytes ||
+      limits.pids !== this.limits.pids ||
+      limits.cpus !== this.limits.cpus
+    ) {
       return null;
     }
     let launcher: ParkedLauncher | undefined;
@@ -60,17 +64,28 @@ export class LauncherPool {
     this.#closed = true;
     const parked = this.#parked.splice(0);
     for (const { proc } of parked) proc.kill('SIGKILL');
-    await Promise.all(parked.map(({ cgroup }) => cgroup.killAll().then(() => cgroup.remove()).catch(() => {})));
+    await Promise.all(
+      parked.map(({ cgroup }) =>
+        cgroup
+          .killAll()
+          .then(() => cgroup.remove())
+          .catch(() => {}),
+      ),
+    );
   }
 
   #park(): ParkedLauncher {
     const cgroup = this.cgroups.create(`p-${process.pid}-${++this.#serial}`, this.limits, null);
     const join = cgroup.procsFiles.map((file) => `echo $$ > ${shellQuote(file)}`).join(' && ');
     const script = `${join} || exit 125\nread -r uid gid || exit 125\nexec ${shellQuote(this.tools.setpriv)} --reuid="$uid" --regid="$gid" --clear-groups -- "$@"`;
-    const proc = spawn('/bin/sh', ['-c', script, 'bosun-launch', this.tools.bwrap, '--args', '3', '--', 'bash', '--noprofile', '--norc'], {
-      env: LAUNCH_ENV,
-      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
-    });
+    const proc = spawn(
+      '/bin/sh',
+      ['-c', script, 'bosun-launch', this.tools.bwrap, '--args', '3', '--', 'bash', '--noprofile', '--norc'],
+      {
+        env: LAUNCH_ENV,
+        stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+      },
+    );
     proc.on('error', () => {});
     proc.unref();
     // parked launchers must not keep an idle server (or a test run) alive

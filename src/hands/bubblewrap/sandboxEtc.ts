@@ -1,5 +1,16 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { SANDBOX_GID, SANDBOX_UID } from './bwrapArgs.js';
 
@@ -53,7 +64,11 @@ export function prepareSandboxEtc(handsRoot: string, groupGid: number | null): s
   rmSync(building, { recursive: true, force: true });
   mkdirSync(building, { recursive: true });
   for (const entry of entries) {
-    cpSync(`/etc/${entry}`, join(building, entry), { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
+    cpSync(`/etc/${entry}`, join(building, entry), {
+      recursive: true,
+      verbatimSymlinks: true,
+      preserveTimestamps: true,
+    });
   }
   writeFileSync(
     join(building, 'passwd'),
@@ -62,7 +77,9 @@ export function prepareSandboxEtc(handsRoot: string, groupGid: number | null): s
     { mode: 0o644 },
   );
   writeFileSync(join(building, 'group'), `root:x:0:\nagent:x:${SANDBOX_GID}:\nnogroup:x:65534:\n`, { mode: 0o644 });
-  writeFileSync(join(building, 'hosts'), '127.0.0.1\tlocalhost sandbox\n::1\tlocalhost ip6-localhost ip6-loopback\n', { mode: 0o644 });
+  writeFileSync(join(building, 'hosts'), '127.0.0.1\tlocalhost sandbox\n::1\tlocalhost ip6-localhost ip6-loopback\n', {
+    mode: 0o644,
+  });
   writeFileSync(join(building, 'hostname'), 'sandbox\n', { mode: 0o644 });
   if (groupGid !== null) chownSync(building, 0, groupGid);
   chmodSync(building, 0o750);

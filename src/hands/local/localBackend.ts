@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ManagedSandbox, ProvisionSpec, SandboxBackend } from '../backend.js';
-import { formatBytes, rlimitScript } from '../limits.js';
+import { bashPayload, formatBytes, rlimitScript } from '../limits.js';
 import { ProcessSandbox, type SandboxDriver } from '../processSandbox.js';
 
 /**
@@ -43,7 +43,7 @@ function provisionLocal(spec: ProvisionSpec): ManagedSandbox {
       counters: () => ({ memory: 0, pids: 0 }),
       release: async () => {},
     }),
-    spawnRun: (argv) => start(['bash', '--noprofile', '--norc', '-c', `${rlimits}\nexec "$@"`, 'bosun-run', ...argv]),
+    spawnRun: (command) => start(bashPayload(rlimits, command)),
     kill: (proc) => {
       if (proc.exitCode !== null || proc.signalCode !== null || proc.pid === undefined) return;
       try {
@@ -54,7 +54,9 @@ function provisionLocal(spec: ProvisionSpec): ManagedSandbox {
       }
     },
     describeLimit: (hit) =>
-      hit === 'memory' ? `the memory limit (${formatBytes(spec.limits.memoryBytes)})` : `the process limit (${spec.limits.pids})`,
+      hit === 'memory'
+        ? `the memory limit (${formatBytes(spec.limits.memoryBytes)})`
+        : `the process limit (${spec.limits.pids})`,
   };
   return new ProcessSandbox(driver, spec.limits.idleShellMs);
 }

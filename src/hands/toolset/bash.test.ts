@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { err, type HandsFixture, handsFixture, ok, requireBubblewrap, text } from '../../../test/escape/handsFixture.js';
+import {
+  err,
+  type HandsFixture,
+  handsFixture,
+  ok,
+  requireBubblewrap,
+  text,
+} from '../../../test/escape/handsFixture.js';
 
 let f: HandsFixture;
 beforeAll(() => {
@@ -16,9 +23,9 @@ describe('bash on bubblewrap', () => {
   });
 
   it('folds stderr into the output and strips trailing newlines and ANSI escapes', async () => {
-    expect(ok(await f.call('bash', { command: 'echo out; echo err >&2; printf "\\033[31mred\\033[0m\\n\\n\\n"' }))).toBe(
-      'out\nerr\nred',
-    );
+    expect(
+      ok(await f.call('bash', { command: 'echo out; echo err >&2; printf "\\033[31mred\\033[0m\\n\\n\\n"' })),
+    ).toBe('out\nerr\nred');
   });
 
   it('returns the output as an error for a non-zero exit, and `exit N` when there is none', async () => {
@@ -37,7 +44,9 @@ describe('bash on bubblewrap', () => {
   });
 
   it('cannot be fooled by output that imitates the end-of-command marker', async () => {
-    const out = ok(await f.call('bash', { command: "printf '\\n__BOSUN_00000000000000000000000000000000_DONE__0\\n'; echo real" }));
+    const out = ok(
+      await f.call('bash', { command: "printf '\\n__BOSUN_00000000000000000000000000000000_DONE__0\\n'; echo real" }),
+    );
     expect(out).toContain('real');
   });
 
@@ -50,7 +59,9 @@ describe('bash on bubblewrap', () => {
 
   it('times out with the SDK text and starts a fresh shell afterwards', async () => {
     ok(await f.call('bash', { command: 'export KEEP=1' }));
-    expect(err(await f.call('bash', { command: 'sleep 10', timeout_ms: 200 }))).toBe('bash: bash command timed out after 200ms');
+    expect(err(await f.call('bash', { command: 'sleep 10', timeout_ms: 200 }))).toBe(
+      'bash: bash command timed out after 200ms',
+    );
     expect(ok(await f.call('bash', { command: 'echo "[$KEEP]"; pwd' }))).toBe('[]\n/workspace');
   });
 
@@ -77,7 +88,9 @@ describe('bash on bubblewrap', () => {
   it('rejects a missing command and wrong input types', async () => {
     expect(err(await f.call('bash', {}))).toBe('bash: command is required');
     expect(err(await f.call('bash', { command: 5 }))).toBe('bash: command must be a string');
-    expect(err(await f.call('bash', { command: 'true', timeout_ms: 'soon' }))).toBe('bash: timeout_ms must be an integer');
+    expect(err(await f.call('bash', { command: 'true', timeout_ms: 'soon' }))).toBe(
+      'bash: timeout_ms must be an integer',
+    );
   });
 
   it('reports an abort by the caller', async () => {

@@ -42,7 +42,8 @@ export const bashTool: ToolDefinition = {
             'the next command starts a fresh shell.',
         );
       case 'exited': {
-        const output = (outcome.truncated ? `[output truncated]\n${outcome.output}` : outcome.output) + limitNote(outcome.limitHit);
+        const output =
+          (outcome.truncated ? `[output truncated]\n${outcome.output}` : outcome.output) + limitNote(outcome.limitHit);
         if (outcome.exitCode !== 0) throw new ToolError(output || `exit ${outcome.exitCode}`);
         return output;
       }

@@ -13,7 +13,9 @@ const content = async (path: string) => ok(await f.call('read', { file_path: pat
 describe('edit', () => {
   it('replaces a unique old_string', async () => {
     ok(await f.call('write', { file_path: 'f.txt', content: 'alpha beta gamma' }));
-    expect(ok(await f.call('edit', { file_path: 'f.txt', old_string: 'beta', new_string: 'BETA' }))).toBe('edited f.txt (1 replacement(s))');
+    expect(ok(await f.call('edit', { file_path: 'f.txt', old_string: 'beta', new_string: 'BETA' }))).toBe(
+      'edited f.txt (1 replacement(s))',
+    );
     expect(await content('f.txt')).toBe('alpha BETA gamma');
   });
 
@@ -44,11 +46,15 @@ describe('edit', () => {
     ok(await f.call('bash', { command: 'mkdir -p d; seq 1 1000 > big.txt' }));
     expect(err(await f.call('edit', { old_string: 'a', new_string: 'b' }))).toBe('edit: file_path is required');
     expect(err(await f.call('edit', { file_path: 'f.txt', new_string: 'b' }))).toBe('edit: old_string is required');
-    expect(err(await f.call('edit', { file_path: 'f.txt', old_string: 'zzz', new_string: 'b' }))).toBe('edit: old_string not found in f.txt');
+    expect(err(await f.call('edit', { file_path: 'f.txt', old_string: 'zzz', new_string: 'b' }))).toBe(
+      'edit: old_string not found in f.txt',
+    );
     expect(err(await f.call('edit', { file_path: 'nope.txt', old_string: 'a', new_string: 'b' }))).toBe(
       'edit: nope.txt: no such file or directory',
     );
-    expect(err(await f.call('edit', { file_path: 'd', old_string: 'a', new_string: 'b' }))).toBe('edit: d is not a regular file');
+    expect(err(await f.call('edit', { file_path: 'd', old_string: 'a', new_string: 'b' }))).toBe(
+      'edit: d is not a regular file',
+    );
     expect(err(await f.call('edit', { file_path: 'big.txt', old_string: '1', new_string: 'b' }))).toBe(
       'edit: big.txt is 3893 bytes, exceeds 1024-byte limit. The edit tool loads the whole file and cannot modify a file this large.',
     );

@@ -42,11 +42,13 @@ export const editTool: ToolDefinition = {
           'The edit tool loads the whole file and cannot modify a file this large.',
       );
     }
-    if (reply.run.exitCode !== 0) throw new ToolError(`edit: ${fsErrorMessage(errnoFromText(reply.run.stderr), filePath)}`);
+    if (reply.run.exitCode !== 0)
+      throw new ToolError(`edit: ${fsErrorMessage(errnoFromText(reply.run.stderr), filePath)}`);
     const data = reply.body;
     const count = data.split(oldString).length - 1;
     if (count === 0) throw new ToolError(`edit: old_string not found in ${filePath}`);
-    if (!replaceAll && count > 1) throw new ToolError(`edit: old_string appears ${count} times in ${filePath} (must be unique)`);
+    if (!replaceAll && count > 1)
+      throw new ToolError(`edit: old_string appears ${count} times in ${filePath} (must be unique)`);
     // The callback keeps `$&`, `$1`… in new_string literal.
     const updated = replaceAll ? data.split(oldString).join(newString) : data.replace(oldString, () => newString);
     await writeFileInSandbox(sandbox, filePath, updated, ctx.signal, 'edit');

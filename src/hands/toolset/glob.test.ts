@@ -19,7 +19,9 @@ afterAll(() => f?.close());
 
 describe('glob', () => {
   it('matches files under the workdir, newest first, as absolute paths', async () => {
-    expect(ok(await f.call('glob', { pattern: '**/*.ts' }))).toBe('/workspace/new.ts\n/workspace/src/lib/mid.ts\n/workspace/src/old.ts');
+    expect(ok(await f.call('glob', { pattern: '**/*.ts' }))).toBe(
+      '/workspace/new.ts\n/workspace/src/lib/mid.ts\n/workspace/src/old.ts',
+    );
   });
 
   it('matches within one directory level with *', async () => {
@@ -47,8 +49,12 @@ describe('glob', () => {
     );
     expect(err(await f.call('glob', { pattern: '../*' }))).toBe('glob: ".." is not permitted in the pattern');
     expect(err(await f.call('glob', { pattern: '{a,..}/x' }))).toBe('glob: ".." is not permitted in the pattern');
-    expect(err(await f.call('glob', { pattern: '*', path: '/etc' }))).toBe('path "/etc" is outside the session\'s working directory');
-    expect(err(await f.call('glob', { pattern: '*', path: 'etclink' }))).toBe('path "etclink" is outside the session\'s working directory');
+    expect(err(await f.call('glob', { pattern: '*', path: '/etc' }))).toBe(
+      'path "/etc" is outside the session\'s working directory',
+    );
+    expect(err(await f.call('glob', { pattern: '*', path: 'etclink' }))).toBe(
+      'path "etclink" is outside the session\'s working directory',
+    );
     expect(ok(await f.call('glob', { pattern: '*.nothing' }))).toBe('no matches');
     expect(ok(await f.call('glob', { pattern: '*', path: 'missing' }))).toBe('no matches');
   });

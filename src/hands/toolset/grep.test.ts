@@ -20,7 +20,9 @@ const sorted = (text: string) => text.split('\n').sort().join('\n');
 
 describe('grep', () => {
   it('prints file:line:text for each matching line, skipping .git, node_modules, binary and over-long lines', async () => {
-    expect(sorted(ok(await f.call('grep', { pattern: 'beta' })))).toBe('/workspace/b.txt:1:beta 7\n/workspace/src/a.txt:2:beta 42');
+    expect(sorted(ok(await f.call('grep', { pattern: 'beta' })))).toBe(
+      '/workspace/b.txt:1:beta 7\n/workspace/src/a.txt:2:beta 42',
+    );
   });
 
   it('takes JavaScript-style regexes and a path (a directory or one file)', async () => {
@@ -44,8 +46,14 @@ describe('grep', () => {
 
   it('uses the SDK error texts and stays in the workspace', async () => {
     expect(err(await f.call('grep', {}))).toBe('grep: pattern is required');
-    expect(err(await f.call('grep', { pattern: '(' }))).toMatch(/^grep: invalid regex: Invalid regular expression: \/\(\/: /);
-    expect(err(await f.call('grep', { pattern: 'root', path: '/etc' }))).toBe('path "/etc" is outside the session\'s working directory');
-    expect(err(await f.call('grep', { pattern: 'root', path: 'pw' }))).toBe('path "pw" is outside the session\'s working directory');
+    expect(err(await f.call('grep', { pattern: '(' }))).toMatch(
+      /^grep: invalid regex: Invalid regular expression: \/\(\/: /,
+    );
+    expect(err(await f.call('grep', { pattern: 'root', path: '/etc' }))).toBe(
+      'path "/etc" is outside the session\'s working directory',
+    );
+    expect(err(await f.call('grep', { pattern: 'root', path: 'pw' }))).toBe(
+      'path "pw" is outside the session\'s working directory',
+    );
   });
 });

@@ -34,7 +34,10 @@ export const grepTool: ToolDefinition = {
     const sandbox = await ctx.sandbox();
     const root = searchPath ? lexicalPath(sandbox, searchPath) : sandbox.workdir;
     const timeoutMs = Math.min(GREP_TIMEOUT_MS, ctx.maxCallMs);
-    const reply = await toolbox(sandbox, 'grep', [root, pattern], ctx.signal, { timeoutMs, maxOutputBytes: 4 * GREP_OUTPUT_LIMIT });
+    const reply = await toolbox(sandbox, 'grep', [root, pattern], ctx.signal, {
+      timeoutMs,
+      maxOutputBytes: 4 * GREP_OUTPUT_LIMIT,
+    });
     if (ctx.signal.aborted) throw new ToolError('grep: aborted');
     const timedOut = reply.run.killedBy === 'timeout';
     if (!timedOut) checkCommon(reply, 'grep', searchPath ?? '.', ctx.signal);

@@ -12,7 +12,10 @@ import { writeTool } from './write.js';
 
 /** `agent_toolset_20260401`, by tool name. */
 export const AGENT_TOOLSET: ReadonlyMap<string, ToolDefinition> = new Map(
-  [bashTool, readTool, writeTool, editTool, globTool, grepTool, webFetchTool, webSearchTool].map((t) => [t.spec.name, t]),
+  [bashTool, readTool, writeTool, editTool, globTool, grepTool, webFetchTool, webSearchTool].map((t) => [
+    t.spec.name,
+    t,
+  ]),
 );
 
 /** Descriptions and input schemas for the model request (the brain's `builtinToolSpecs`). */
@@ -23,7 +26,8 @@ export const AGENT_TOOLSET_SPECS: ReadonlyMap<string, ToolSpec> = new Map(
 /** Runs a tool; anything it throws becomes an error result, never an exception. */
 export async function runTool(tool: ToolDefinition, input: unknown, ctx: ToolContext): Promise<ToolResult> {
   try {
-    const args = typeof input === 'object' && input !== null && !Array.isArray(input) ? (input as Record<string, unknown>) : {};
+    const args =
+      typeof input === 'object' && input !== null && !Array.isArray(input) ? (input as Record<string, unknown>) : {};
     return textResult(await tool.run(args, ctx));
   } catch (error) {
     if (error instanceof ToolError) return errorResult(error.message);

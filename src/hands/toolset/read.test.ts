@@ -55,8 +55,12 @@ describe('read', () => {
 
   it('uses the SDK error texts', async () => {
     expect(err(await f.call('read', {}))).toBe('read: file_path is required');
-    expect(err(await f.call('read', { file_path: 'small.txt', view_range: [1] }))).toBe('read: view_range must be [start_line, end_line]');
-    expect(err(await f.call('read', { file_path: 'missing.txt' }))).toBe('read: missing.txt: no such file or directory');
+    expect(err(await f.call('read', { file_path: 'small.txt', view_range: [1] }))).toBe(
+      'read: view_range must be [start_line, end_line]',
+    );
+    expect(err(await f.call('read', { file_path: 'missing.txt' }))).toBe(
+      'read: missing.txt: no such file or directory',
+    );
     expect(err(await f.call('read', { file_path: 'dir' }))).toBe('read: dir is not a regular file');
     expect(err(await f.call('read', { file_path: 'fifo' }))).toBe('read: fifo is not a regular file');
     expect(err(await f.call('read', { file_path: 'private.txt' }))).toBe('read: private.txt: permission denied');
@@ -64,10 +68,14 @@ describe('read', () => {
   });
 
   it('is confined to the workspace: no .. and no symlink escape', async () => {
-    expect(err(await f.call('read', { file_path: '../etc/passwd' }))).toBe('path "../etc/passwd" is outside the session\'s working directory');
+    expect(err(await f.call('read', { file_path: '../etc/passwd' }))).toBe(
+      'path "../etc/passwd" is outside the session\'s working directory',
+    );
     expect(err(await f.call('read', { file_path: '/tmp/outside.txt' }))).toBe(
       'path "/tmp/outside.txt" is outside the session\'s working directory',
     );
-    expect(err(await f.call('read', { file_path: 'hostlink' }))).toBe('path "hostlink" is outside the session\'s working directory');
+    expect(err(await f.call('read', { file_path: 'hostlink' }))).toBe(
+      'path "hostlink" is outside the session\'s working directory',
+    );
   });
 });

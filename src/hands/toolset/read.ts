@@ -13,7 +13,11 @@ export const readTool: ToolDefinition = {
       type: 'object',
       properties: {
         file_path: { type: 'string' },
-        view_range: { type: 'array', items: { type: 'integer' }, description: '[start_line, end_line] 1-indexed inclusive' },
+        view_range: {
+          type: 'array',
+          items: { type: 'integer' },
+          description: '[start_line, end_line] 1-indexed inclusive',
+        },
       },
       required: ['file_path'],
     },
@@ -28,9 +32,15 @@ export const readTool: ToolDefinition = {
     const start = range ? Math.max(0, range[0] - 1) : 0;
     const end = range && range[1] > 0 ? range[1] : Infinity;
     const sedRange = range ? [String(start + 1), Number.isFinite(end) ? String(end) : '$'] : [];
-    const reply = await toolbox(sandbox, 'read', [lexicalPath(sandbox, filePath), String(limit), ...sedRange], ctx.signal, {
-      maxOutputBytes: limit + 256,
-    });
+    const reply = await toolbox(
+      sandbox,
+      'read',
+      [lexicalPath(sandbox, filePath), String(limit), ...sedRange],
+      ctx.signal,
+      {
+        maxOutputBytes: limit + 256,
+      },
+    );
     checkCommon(reply, 'read', filePath, ctx.signal);
     const { status, detail, body, run } = reply;
     if (status === 'NOTREG') throw new ToolError(`read: ${filePath} is not a regular file`);
@@ -44,7 +54,8 @@ export const readTool: ToolDefinition = {
     if (run.exitCode !== 0 && !run.truncated) {
       throw new ToolError(`read: ${fsErrorMessage(errnoFromText(run.stderr), filePath)}`);
     }
-    if (status === 'RANGE') return rangeOfLargeFile(body, run.truncated, { filePath, range: range ?? [1, 0], start, end, limit });
+    if (status === 'RANGE')
+      return rangeOfLargeFile(body, run.truncated, { filePath, range: range ?? [1, 0], start, end, limit });
     if (run.truncated) throw new ToolError(`read: ${filePath} grew past the ${limit}-byte limit while it was read`);
     if (!range) return body;
     return body.split('\n').slice(start, end).join('\n');

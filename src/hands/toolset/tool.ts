@@ -38,6 +38,7 @@ export function optionalBoolean(input: Record<string, unknown>, tool: string, fi
 export function optionalInteger(input: Record<string, unknown>, tool: string, field: string): number | undefined {
   const value = input[field];
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value)) throw new ToolError(`${tool}: ${field} must be an integer`);
+  if (typeof value !== 'number' || !Number.isInteger(value))
+    throw new ToolError(`${tool}: ${field} must be an integer`);
   return value;
 }

@@ -16,7 +16,8 @@ import { ToolError } from './toolError.js';
  */
 export const TOOLBOX_SCRIPT = `
 set -u
-root=$(realpath -m -- "$1") || exit 3
+cd -P -- "$1" || exit 3
+root=$PWD
 op=$2
 shift 2
 fail() { printf '%s\\n' "$1"; exit 0; }
@@ -48,11 +49,13 @@ read)
   exec cat -- "$REAL" ;;
 write)
   resolve "$1"
-  dir=$(dirname -- "$REAL")
-  e=$( (umask 077; mkdir -p -- "$dir") 2>&1 ) || fail "ERR $e"
+  dir=\${REAL%/*}; dir=\${dir:-/}
+  [ -d "$dir" ] || { e=$( (umask 077; mkdir -p -- "$dir") 2>&1 ) || fail "ERR $e"; }
   [ -d "$REAL" ] && fail "ERR Is a directory"
-  mode=$(stat -c '%a' -- "$REAL" 2>/dev/null) || mode=
-  tmp=$(mktemp -- "$dir/.tmp-bosun-XXXXXXXXXX" 2>&1) || fail "ERR $tmp"
+  mode=
+  [ -e "$REAL" ] && mode=$(stat -c '%a' -- "$REAL" 2>/dev/null)
+  tmp="$dir/.tmp-bosun-$$-$RANDOM$RANDOM"
+  e=$( (umask 077; set -C; : > "$tmp") 2>&1 ) || fail "ERR $e"
   e=$(cat > "$tmp" 2>&1); s=$?
   if [ $s -ne 0 ]; then rm -f -- "$tmp"; [ $s -eq 153 ] && e='File too large'; fail "ERR $e"; fi
   [ -n "$mode" ] && chmod -- "$mode" "$tmp"
@@ -95,7 +98,8 @@ export async function toolbox(
 ): Promise<ToolboxReply> {
   const run = await sandbox.run(
     {
-      argv: ['bash', '--noprofile', '--norc', '-c', TOOLBOX_SCRIPT, 'toolbox', sandbox.workdir, op, ...args],
+      bashScript: TOOLBOX_SCRIPT,
+      args: [sandbox.workdir, op, ...args],
       timeoutMs: options.timeoutMs ?? 60_000,
       ...(options.stdin !== undefined ? { stdin: options.stdin } : {}),
       ...(options.maxOutputBytes !== undefined ? { maxOutputBytes: options.maxOutputBytes } : {}),
@@ -126,11 +130,13 @@ export function checkCommon(reply: ToolboxReply, tool: string, p: string, signal
   const { status, detail, run } = reply;
   if (signal.aborted || run.killedBy === 'abort') throw new ToolError(`${tool}: aborted`);
   if (status === 'OUTSIDE') throw new ToolError(`path ${JSON.stringify(p)} is outside the session's working directory`);
-  if (status === 'ERR' && /^realpath:/.test(detail)) throw new ToolError(fsErrorMessage(errnoFromText(detail), `path ${JSON.stringify(p)}`));
+  if (status === 'ERR' && /^realpath:/.test(detail))
+    throw new ToolError(fsErrorMessage(errnoFromText(detail), `path ${JSON.stringify(p)}`));
   if (run.killedBy === 'timeout') throw new ToolError(`${tool}: timed out`);
   if (run.limitHit === 'memory') throw new ToolError(`${tool}: the sandbox ran out of memory`);
   if (status === '') {
-    const why = run.stderr.trim().split('\n').slice(-2).join(' ') || `exit ${run.exitCode ?? run.killedBy ?? 'unknown'}`;
+    const why =
+      run.stderr.trim().split('\n').slice(-2).join(' ') || `exit ${run.exitCode ?? run.killedBy ?? 'unknown'}`;
     throw new ToolError(`${tool}: the sandbox failed to run the operation: ${why}`);
   }
 }
