@@ -64,6 +64,14 @@ const isUserEvent = (type: string) => USER_EVENT_PREFIXES.some((prefix) => type.
 export class SqliteStore implements SessionLog, ResourceStore, Leases, IdempotencyStore {
   readonly db: Database.Database;
   private readonly bus: EventBus;
+  /** Appends waiting for the next group commit (see `append`). */
+  private pendingAppends: Array<{
+    sessionId: string;
+    events: readonly NewEvent[];
+    options: AppendOptions;
+    resolve: (events: StoredEvent[]) => void;
+    reject: (error: unknown) => void;
+  }> = [];
   /** Session summaries cached by session id; the database row stays the truth. */
   private readonly heads = new Map<string, { lastSeq: number; summary: SessionSummary }>();
   private readonly statements;
@@ -106,15 +114,46 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
 
   // ---- SessionLog ---------------------------------------------------------------------------
 
-  async append(sessionId: string, events: readonly NewEvent[], options: AppendOptions = {}): Promise<StoredEvent[]> {
-    const stored = this.appendSync(sessionId, events, options);
-    this.bus.publish(sessionId, stored);
-    return stored;
+  /**
+   * Group commit: appends that arrive in the same turn of the event loop share one transaction
+   * and so one fsync. Each keeps its own savepoint, so one append's failure (a stale epoch, a
+   * duplicate id) rejects only that append. None resolves before the shared commit is on disk.
+   */
+  append(sessionId: string, events: readonly NewEvent[], options: AppendOptions = {}): Promise<StoredEvent[]> {
+    return new Promise((resolve, reject) => {
+      this.pendingAppends.push({ sessionId, events, options, resolve, reject });
+      if (this.pendingAppends.length === 1) setImmediate(() => this.flushAppends());
+    });
   }
 
-  private appendSync(sessionId: string, events: readonly NewEvent[], options: AppendOptions): StoredEvent[] {
-    if (options.durability === 'relaxed') return this.relaxed(() => this.appendDurable(sessionId, events, options));
-    return this.appendDurable(sessionId, events, options);
+  private flushAppends(): void {
+    const batch = this.pendingAppends;
+    this.pendingAppends = [];
+    const results: Array<StoredEvent[] | Error> = [];
+    const commit = this.db.transaction(() => {
+      for (const pending of batch) {
+        try {
+          results.push(this.appendDurable(pending.sessionId, pending.events, pending.options));
+        } catch (error) {
+          results.push(error instanceof Error ? error : new Error(String(error)));
+        }
+      }
+    });
+    try {
+      if (batch.every((pending) => pending.options.durability === 'relaxed')) this.relaxed(() => commit());
+      else commit();
+    } catch (error) {
+      // Nothing was committed: forget the heads the savepoints moved, and fail every append.
+      for (const pending of batch) this.heads.delete(pending.sessionId);
+      for (const pending of batch) pending.reject(error);
+      return;
+    }
+    batch.forEach((pending, index) => {
+      const result = results[index]!;
+      if (result instanceof Error) return pending.reject(result);
+      this.bus.publish(pending.sessionId, result);
+      pending.resolve(result);
+    });
   }
 
   /**
