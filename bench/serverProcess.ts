@@ -9,7 +9,7 @@ export async function startServerProcess(
   env: NodeJS.ProcessEnv = {},
 ): Promise<{ url: string; apiKey: string; close(): void }> {
   const apiKey = 'bench-key';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0', '--data-dir', dataDir], {
+  const child = spawn(process.execPath, [...(process.env['BENCH_PROFILE'] ? ['--cpu-prof', '--cpu-prof-dir=/tmp/bosun-prof'] : []), '--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0', '--data-dir', dataDir], {
     env: { ...process.env, ...env, BOSUN_API_KEY: apiKey, BOSUN_LOG_LEVEL: 'silent' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -58,14 +58,35 @@ function createV1(
   owner: { uid: number; gid: number } | null,
 ): SandboxCgroup {
   const dirs = new Map<V1Controller, string>();
-  for (const [controller, base] of bases) {
-    const dir = join(base, name);
-    mkdirSync(dir);
-    dirs.set(controller, dir);
-    // A process may move itself into a v1 cgroup whose cgroup.procs it can write: owning the
-    // file lets the unprivileged launcher join before it execs bwrap (no setpriv, no root).
-    if (owner) chownSync(join(dir, 'cgroup.procs'), owner.uid, owner.gid);
+  try {
+    for (const [controller, base] of bases) {
+      const dir = join(base, name);
+      mkdirSync(dir);
+      dirs.set(controller, dir);
+      // A process may move itself into a v1 cgroup whose cgroup.procs it can write: owning the
+      // file lets the unprivileged launcher join before it execs bwrap (no setpriv, no root).
+      if (owner) chownSync(join(dir, 'cgroup.procs'), owner.uid, owner.gid);
+    }
+    writeLimits(dirs, limits);
+  } catch (error) {
+    for (const dir of dirs.values()) tryRmdir(dir);
+    throw error;
   }
+  const memory = dirs.get('memory');
+  const pids = dirs.get('pids');
+  const listFile = join(pids ?? memory ?? [...dirs.values()][0] ?? '', 'cgroup.procs');
+  return {
+    procsFiles: [...dirs.values()].map((dir) => join(dir, 'cgroup.procs')),
+    counters: () => ({
+      memory: memory ? readCounter(join(memory, 'memory.oom_control'), 'oom_kill') : 0,
+      pids: pids ? readCounter(join(pids, 'pids.events'), 'max') : 0,
+    }),
+    killAll: () => killV1(dirs.get('freezer'), listFile),
+    remove: () => removeCgroupDirs([...dirs.values()], rmdirSync),
+  };
+}
+
+function writeLimits(dirs: Map<V1Controller, string>, limits: SandboxLimits): void {
   const memory = dirs.get('memory');
   if (memory) {
     writeFileSync(join(memory, 'memory.limit_in_bytes'), String(limits.memoryBytes));
@@ -79,16 +100,6 @@ function createV1(
     const period = Number(readFileSync(join(cpu, 'cpu.cfs_period_us'), 'utf8')) || 100_000;
     writeFileSync(join(cpu, 'cpu.cfs_quota_us'), String(Math.max(1000, Math.round(limits.cpus * period))));
   }
-  const listFile = join(pids ?? memory ?? [...dirs.values()][0] ?? '', 'cgroup.procs');
-  return {
-    procsFiles: [...dirs.values()].map((dir) => join(dir, 'cgroup.procs')),
-    counters: () => ({
-      memory: memory ? readCounter(join(memory, 'memory.oom_control'), 'oom_kill') : 0,
-      pids: pids ? readCounter(join(pids, 'pids.events'), 'max') : 0,
-    }),
-    killAll: () => killV1(dirs.get('freezer'), listFile),
-    remove: () => removeCgroupDirs([...dirs.values()], rmdirSync),
-  };
 }
 
 /** Freezing first stops a fork bomb from outrunning the kill loop. */

@@ -80,10 +80,15 @@ function createV2(dir: string, limits: SandboxLimits): SandboxCgroup {
   const write = (file: string, value: string) => {
     if (existsSync(join(dir, file))) writeFileSync(join(dir, file), value);
   };
-  write('memory.max', String(limits.memoryBytes));
-  write('memory.swap.max', '0');
-  write('pids.max', String(limits.pids));
-  if (limits.cpus > 0) write('cpu.max', `${Math.max(1000, Math.round(limits.cpus * 100_000))} 100000`);
+  try {
+    write('memory.max', String(limits.memoryBytes));
+    write('memory.swap.max', '0');
+    write('pids.max', String(limits.pids));
+    if (limits.cpus > 0) write('cpu.max', `${Math.max(1000, Math.round(limits.cpus * 100_000))} 100000`);
+  } catch (error) {
+    rmdirSync(dir);
+    throw error;
+  }
   const procs = join(dir, 'cgroup.procs');
   return {
     procsFiles: [procs],

@@ -16,9 +16,11 @@ export interface ParkedLauncher {
  * then only tells one which uid to drop to (setpriv) and hands bwrap its options on fd 3. The
  * pool refills in the background; when it is empty, callers take the direct path.
  */
+/** Unique across every pool of this process: they share the process's cgroup instance directory. */
+let serial = 0;
+
 export class LauncherPool {
   #parked: ParkedLauncher[] = [];
-  #serial = 0;
   #closed = false;
 
   constructor(
@@ -75,7 +77,7 @@ export class LauncherPool {
   }
 
   #park(): ParkedLauncher {
-    const cgroup = this.cgroups.create(`p-${process.pid}-${++this.#serial}`, this.limits, null);
+    const cgroup = this.cgroups.create(`p-${++serial}`, this.limits, null);
     const join = cgroup.procsFiles.map((file) => `echo $$ > ${shellQuote(file)}`).join(' && ');
     const script = `${join} || exit 125\nread -r uid gid || exit 125\nexec ${shellQuote(this.tools.setpriv)} --reuid="$uid" --regid="$gid" --clear-groups -- "$@"`;
     const proc = spawn(
