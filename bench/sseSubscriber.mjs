@@ -1,6 +1,7 @@
 // A worker thread of bench/sse-fanout.ts (plain JS: Node 20 workers do not take the tsx loader):
 // opens `count` raw SSE connections and reports when each marker event arrived.
 import { request } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 
 const { url, apiKey, count } = workerData;

@@ -6,11 +6,13 @@ import { ApiError, payloadTooLarge } from '../core/errors.js';
 import { agentRoutes } from './agents.js';
 import { authenticate } from './auth.js';
 import type { ApiDeps } from './context.js';
+import { credentialRoutes } from './credentials.js';
 import { environmentRoutes } from './environments.js';
 import { errorResponse } from './errorResponse.js';
 import { eventRoutes } from './events.js';
 import { idempotency } from './idempotency.js';
 import { sessionRoutes } from './sessions.js';
+import { vaultRoutes } from './vaults.js';
 
 export type AppEnv = { Variables: { requestId: string } };
 
@@ -61,5 +63,7 @@ export function createApp(deps: ApiDeps, ready: () => boolean = () => true): Hon
   app.route('/v1/environments', environmentRoutes(deps));
   app.route('/v1/sessions', sessionRoutes(deps));
   app.route('/v1/sessions', eventRoutes(deps));
+  app.route('/v1/vaults/:vault_id/credentials', credentialRoutes(deps));
+  app.route('/v1/vaults', vaultRoutes(deps));
   return app;
 }

@@ -3,6 +3,7 @@ import type { ModelProfile } from '../core/modelProvider.js';
 import type { Previews } from '../core/previews.js';
 import type { ResourceStore } from '../core/resourceStore.js';
 import type { SessionLog } from '../core/sessionLog.js';
+import type { CredentialProbe, Vault } from '../core/vault.js';
 import type { Wake } from '../core/wake.js';
 
 /** What the HTTP layer is given by the composition root: ports only, never adapters. */
@@ -11,6 +12,10 @@ export interface ApiDeps {
   resources: ResourceStore;
   idempotency: IdempotencyStore;
   wake: Wake;
+  /** Seals credential secrets on write; the API never opens them. */
+  vault: Vault;
+  /** `mcp_oauth_validate`: the live probe runs outside the API layer. */
+  credentialProbe: CredentialProbe;
   /** The model's profile, or null for a model no provider serves (a 400 at agent and session create). */
   modelProfile(modelId: string): ModelProfile | null;
   /** Live model output for streams that opt in with `event_deltas`. */

@@ -14,6 +14,7 @@ import {
 import { applySessionAgentUpdate, resolveSessionAgent } from './agentSnapshot.js';
 import type { ApiDeps } from './context.js';
 import type { EnvironmentBody } from '../protocol/environment.js';
+import type { VaultBody } from '../protocol/vault.js';
 import { decodeCursor, DEFAULT_PAGE_LIMIT, encodeCursor } from './pagination.js';
 import { parseQuery, queryObject } from './query.js';
 import { loadRecord, newRecord, updateRecord } from './records.js';
@@ -34,6 +35,12 @@ export function sessionRoutes(deps: ApiDeps): Hono {
     }
     if (params.resources && params.resources.length > 0) {
       throw invalidRequest('resources: session resources (files, repositories, memory stores) are not supported yet.');
+    }
+    for (const vaultId of params.vault_ids ?? []) {
+      const vault = await loadRecord<VaultBody>(store, 'vault', vaultId);
+      if (vault.archivedAt) {
+        throw invalidRequest(`vault_ids: vault ${vaultId} is archived and cannot be used for new sessions.`);
+      }
     }
     const agent = await resolveSessionAgent(deps, params.agent);
     if (params.budget && !deps.modelProfile(agent.snapshot.model.id)?.pricing) {

@@ -1,13 +1,14 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Hands, SessionHandsContext, ToolResult } from '../core/hands.js';
 import { type ManagedSandbox, type SandboxBackend, SandboxUnavailableError } from './backend.js';
 import { type BubblewrapOptions, createBubblewrapBackend } from './bubblewrap/bubblewrapBackend.js';
 import { DiskGuard } from './diskGuard.js';
-import { allowsEgress, type EgressProxy, networkPolicy } from './egress.js';
+import type { EgressProxy } from './egress.js';
 import { resolveLimits, type SandboxLimits } from './limits.js';
 import { createLocalBackend, LOCAL_BACKEND_WARNING } from './local/localBackend.js';
 import { ResultStore } from './resultStore.js';
+import { SessionSandboxes } from './sessionSandboxes.js';
 import { AGENT_TOOLSET, runTool, type ToolContext } from './toolset/index.js';
 import { errorResult, ToolError } from './toolset/toolError.js';
 
@@ -21,7 +22,7 @@ export interface CreateHandsOptions {
   limits?: Partial<SandboxLimits>;
   /** Cap for a whole-file read and for edit (the SDK's `maxFileBytes`); 256 KiB by default. */
   maxFileBytes?: number;
-  /** The egress proxy (a later step); without one every sandbox has no network at all. */
+  /** The egress proxy; without one every sandbox has no network at all. */
   egress?: EgressProxy;
   bubblewrap?: Omit<BubblewrapOptions, 'handsRoot' | 'dataDir'>;
   logger?: { warn(message: string): void };
@@ -45,44 +46,19 @@ export function createHands(options: CreateHandsOptions): BosunHands {
   const handsRoot = join(options.dataDir, 'hands');
   const backend = chooseBackend(options, handsRoot, logger);
   const store = new ResultStore(handsRoot);
-  const sandboxes = new Map<string, Promise<ManagedSandbox>>();
   const inflight = new Map<string, Promise<ToolResult>>();
-  const guard = new DiskGuard(options.dataDir, limits.diskReserveBytes, (reason) => {
+  const guard: DiskGuard = new DiskGuard(options.dataDir, limits.diskReserveBytes, (reason) => {
     logger.warn(`hands: ${reason}`);
-    for (const sandbox of sandboxes.values())
-      void sandbox.then(
-        (s) => s.active && s.stopProcesses(reason),
-        () => {},
-      );
+    void sandboxes.each((sandbox) => sandbox.active && sandbox.stopProcesses(reason));
   });
-  const warnedNoEgress = new Set<string>();
-
-  const provision = async (session: SessionHandsContext): Promise<ManagedSandbox> => {
-    const workspaceDir = join(store.sessionDir(session.sessionId), 'workspace');
-    await mkdir(workspaceDir, { recursive: true, mode: 0o700 });
-    const policy = networkPolicy(session.environmentConfig);
-    let egress = null;
-    if (allowsEgress(policy) && options.egress) egress = await options.egress.attach(session, policy);
-    else if (allowsEgress(policy) && !warnedNoEgress.has(session.environmentId)) {
-      warnedNoEgress.add(session.environmentId);
-      logger.warn(
-        `hands: environment ${session.environmentId} allows network access, but no egress proxy is configured: its sandboxes have no network`,
-      );
-    }
-    const sandbox = await backend.provision({ sessionId: session.sessionId, workspaceDir, limits, egress });
-    guard.start();
-    return sandbox;
-  };
-
-  const sandboxFor = (session: SessionHandsContext): Promise<ManagedSandbox> => {
-    let sandbox = sandboxes.get(session.sessionId);
-    if (!sandbox) {
-      sandbox = provision(session);
-      sandboxes.set(session.sessionId, sandbox);
-      sandbox.catch(() => sandboxes.delete(session.sessionId));
-    }
-    return sandbox;
-  };
+  const sandboxes = new SessionSandboxes(
+    backend,
+    limits,
+    (sessionId) => store.sessionDir(sessionId),
+    options.egress,
+    (message) => logger.warn(message),
+    () => guard.start(),
+  );
 
   const run = async (
     session: SessionHandsContext,
@@ -105,12 +81,13 @@ export function createHands(options: CreateHandsOptions): BosunHands {
       if (!tool.readOnly) await store.markStarted(session.sessionId, toolUseId);
       const diskLow = name === 'write' || name === 'edit' ? await guard.check() : null;
       const ctx: ToolContext = {
-        sandbox: () => explainUnavailable(name, sandboxFor(session)),
+        sandbox: () => explainUnavailable(name, sandboxes.get(session)),
         signal,
         maxFileBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
         maxCallMs: limits.maxCallMs,
       };
       result = diskLow ? errorResult(`${name}: ${diskLow}`) : await runTool(tool, input, ctx);
+      result = withNotes(result, sandboxes.drainDenials(session.sessionId));
     }
     await store.write(session.sessionId, toolUseId, name, result);
     return result;
@@ -129,28 +106,23 @@ export function createHands(options: CreateHandsOptions): BosunHands {
     },
     recordedResult: (sessionId, toolUseId) => store.read(sessionId, toolUseId),
     destroy: async (sessionId, destroyOptions) => {
-      const sandbox = sandboxes.get(sessionId);
-      sandboxes.delete(sessionId);
-      await sandbox?.then(
-        (s) => s.dispose(),
-        () => {},
-      );
+      await sandboxes.dispose(sessionId);
       if (destroyOptions?.purge) await rm(store.sessionDir(sessionId), { recursive: true, force: true });
     },
     close: async () => {
       guard.stop();
-      const all = [...sandboxes.values()];
-      sandboxes.clear();
-      await Promise.all(
-        all.map((s) =>
-          s.then(
-            (sandbox) => sandbox.dispose(),
-            () => {},
-          ),
-        ),
-      );
+      await sandboxes.disposeAll();
       await backend.close();
     },
+  };
+}
+
+/** Refused egress connections are told to the model with the result of the call that made them. */
+function withNotes(result: ToolResult, notes: string[]): ToolResult {
+  if (notes.length === 0) return result;
+  return {
+    ...result,
+    content: [...result.content, { type: 'text', text: notes.map((note) => `[${note}]`).join('\n') }],
   };
 }
 

@@ -23,6 +23,11 @@ export interface EgressAttachment {
   env: Record<string, string>;
   /** A shell line run in the background before the first command, e.g. the socat bridge. */
   bridge: string;
+  /**
+   * Explanations of connections refused since the last call ("egress denied: x is not in
+   * allowed_hosts"), appended to the tool result that caused them: clients often show only a 403.
+   */
+  drainDenials?(): string[];
   detach(): Promise<void>;
 }
 

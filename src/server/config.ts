@@ -17,6 +17,10 @@ export interface ServerConfig {
   limits: Partial<BrainLimits>;
   /** Run a brain worker in this process (default). Off: an API-only node; another process runs sessions. */
   brain: boolean;
+  /** BOSUN_MASTER_KEY (base64, 32 bytes); when unset, `<dataDir>/master.key` is used (created 0600 on first start). */
+  masterKey: string | undefined;
+  /** BOSUN_PREVIOUS_MASTER_KEYS (comma-separated): old master keys; their data keys are rewrapped at start. */
+  previousMasterKeys: string[];
 }
 
 export const DEFAULTS = {
@@ -43,5 +47,10 @@ export function resolveConfig(
     modelEnv: env,
     limits: {},
     brain: env['BOSUN_BRAIN'] !== 'off',
+    masterKey: env['BOSUN_MASTER_KEY'] || undefined,
+    previousMasterKeys: (env['BOSUN_PREVIOUS_MASTER_KEYS'] ?? '')
+      .split(',')
+      .map((key) => key.trim())
+      .filter((key) => key !== ''),
   };
 }

@@ -14,6 +14,10 @@ import { createModelRouter } from '../models/router.js';
 import { newId } from '../protocol/ids.js';
 import { InProcessPreviews } from '../store/previewBus.js';
 import { SqliteStore } from '../store/sqlite/sqliteStore.js';
+import { vaultRecordDataKeys } from '../vault/crypto/dataKeyStore.js';
+import { EnvelopeVault } from '../vault/crypto/envelopeVault.js';
+import { loadMasterKeyring } from '../vault/crypto/masterKey.js';
+import { McpOAuthProbe } from '../vault/mcpOAuthProbe.js';
 import { loadOrCreateApiKey } from './apiKey.js';
 import type { ServerConfig } from './config.js';
 
@@ -24,6 +28,8 @@ export interface RunningServer {
   store: SqliteStore;
   brain: BrainWorker;
   hands: BosunHands;
+  /** Seals and opens credential secrets; `credentialsForSession` in src/vault takes it. */
+  vault: EnvelopeVault;
   close(): Promise<void>;
 }
 
@@ -38,6 +44,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const store = new SqliteStore(join(config.dataDir, 'bosun.db'), {
     onListenerError: (error) => logger.error({ err: error }, 'event subscriber failed'),
   });
+  const vault = await openVault(config, store, logger);
   const previews = new InProcessPreviews();
   const models = createModelRouter({ config: loadModelConfig({ dataDir: config.dataDir }), env: config.modelEnv });
   const hands = createHands({
@@ -66,6 +73,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       idempotency: store,
       previews,
       wake: config.brain ? brain.wake : () => {},
+      vault,
+      credentialProbe: new McpOAuthProbe({ resources: store, vault }),
       ...(config.brain ? { brainHealth: () => brain.health() } : {}),
       modelProfile: (id) => (models.isKnownModel(id) ? models.profileFor(id) : null),
       apiKeys: [key],
@@ -87,6 +96,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     store,
     brain,
     hands,
+    vault,
     async close() {
       ready = false;
       await brain.close();
@@ -99,6 +109,32 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       store.close();
     },
   };
+}
+
+/**
+ * The master key, then every vault's data key checked against it: data keys still wrapped by a
+ * previous key are rewrapped (finishing a rotation), and one wrapped by a key that is not
+ * configured stops the start, instead of leaving every secret of that vault unreadable.
+ */
+async function openVault(config: ServerConfig, store: SqliteStore, logger: pino.Logger): Promise<EnvelopeVault> {
+  const { keyring, created, warnings } = loadMasterKeyring({
+    dataDir: config.dataDir,
+    masterKey: config.masterKey,
+    previousMasterKeys: config.previousMasterKeys,
+  });
+  for (const warning of warnings) logger.warn(warning);
+  if (created) {
+    logger.info({ masterKeyId: keyring.current.id }, 'created a master key (master.key in the data dir); back it up');
+  }
+  const vault = new EnvelopeVault(keyring, vaultRecordDataKeys(store));
+  try {
+    const report = await vault.rotateMasterKey();
+    if (report.rewrapped > 0) logger.info({ ...report, masterKeyId: keyring.current.id }, 'rewrapped vault data keys');
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+  return vault;
 }
 
 function listen(fetch: Parameters<typeof serve>[0]['fetch'], hostname: string, port: number): Promise<ServerType> {

@@ -5,7 +5,8 @@ const REDACTED = '[REDACTED]';
 
 // Token-bearing JSON members and form fields, whatever their value: a token endpoint's error
 // body may echo what it was sent, and a captured body is returned to the API caller.
-const SENSITIVE_JSON = /("(?:access_token|refresh_token|id_token|client_secret|token|password|secret)"\s*:\s*")((?:[^"\\]|\\.)*)(")/gi;
+const SENSITIVE_JSON =
+  /("(?:access_token|refresh_token|id_token|client_secret|token|password|secret)"\s*:\s*")((?:[^"\\]|\\.)*)(")/gi;
 const SENSITIVE_FORM = /\b((?:access_token|refresh_token|id_token|client_secret|password)=)[^&\s]*/gi;
 
 /** Removes every known secret and every token-looking field from `text`. */

@@ -1,6 +1,6 @@
 import type { ResourceRecord, ResourceStore } from '../core/resourceStore.js';
 import type { SealedSecret, Vault } from '../core/vault.js';
-import { SECRET_FIELDS, type CredentialBody, type SecretValues } from '../protocol/credential.js';
+import { SECRET_FIELDS, type CredentialBody, type SecretValues } from '../protocol/credentialAuth.js';
 
 /**
  * Where secrets live: inside the credential's own record, under `sealed`, one AES-GCM

@@ -1,7 +1,7 @@
 import type { BetaManagedAgentsCredentialValidation } from '@anthropic-ai/sdk/resources/beta/vaults/credentials.js';
 import type { ResourceStore } from '../core/resourceStore.js';
 import type { CredentialProbe, SealedSecret, Vault } from '../core/vault.js';
-import type { CredentialBody } from '../protocol/credential.js';
+import type { CredentialBody } from '../protocol/credentialAuth.js';
 import { openSecrets, storeRefreshedTokens } from './credentialSecrets.js';
 import { probeMcpServer } from './mcpProbe.js';
 import { refreshAccessToken, type HttpDeps } from './oauthRefresh.js';

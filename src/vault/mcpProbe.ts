@@ -23,7 +23,11 @@ export async function probeMcpServer(url: string, token: string, deps: HttpDeps)
     {
       method: 'initialize',
       id: 1,
-      params: { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'bosun-credential-probe', version: '1' } },
+      params: {
+        protocolVersion: PROTOCOL_VERSION,
+        capabilities: {},
+        clientInfo: { name: 'bosun-credential-probe', version: '1' },
+      },
     },
     { method: 'notifications/initialized' },
     { method: 'tools/list', id: 2, params: {} },
@@ -35,7 +39,10 @@ export async function probeMcpServer(url: string, token: string, deps: HttpDeps)
       try {
         response = await deps.fetch(url, {
           method: 'POST',
-          headers: { ...headers, ...(sessionId ? { 'mcp-session-id': sessionId, 'mcp-protocol-version': PROTOCOL_VERSION } : {}) },
+          headers: {
+            ...headers,
+            ...(sessionId ? { 'mcp-session-id': sessionId, 'mcp-protocol-version': PROTOCOL_VERSION } : {}),
+          },
           body: JSON.stringify({ jsonrpc: '2.0', ...step }),
           redirect: 'manual',
           signal: AbortSignal.timeout(deps.timeoutMs),
@@ -43,7 +50,8 @@ export async function probeMcpServer(url: string, token: string, deps: HttpDeps)
       } catch {
         return { ok: false, method: step.method, httpResponse: null };
       }
-      if (!response.ok) return { ok: false, method: step.method, httpResponse: await captureResponse(response, [token]) };
+      if (!response.ok)
+        return { ok: false, method: step.method, httpResponse: await captureResponse(response, [token]) };
       sessionId = response.headers.get('mcp-session-id') ?? sessionId;
       await response.body?.cancel().catch(() => {});
     }
@@ -54,7 +62,12 @@ export async function probeMcpServer(url: string, token: string, deps: HttpDeps)
 }
 
 /** Streamable HTTP: a client that is done with a session says so. Best effort. */
-async function endSession(url: string, headers: Record<string, string>, sessionId: string, deps: HttpDeps): Promise<void> {
+async function endSession(
+  url: string,
+  headers: Record<string, string>,
+  sessionId: string,
+  deps: HttpDeps,
+): Promise<void> {
   try {
     const response = await deps.fetch(url, {
       method: 'DELETE',

@@ -2,7 +2,7 @@ import type {
   BetaManagedAgentsMCPOAuthAuthResponse,
   BetaManagedAgentsRefreshHTTPResponse,
 } from '@anthropic-ai/sdk/resources/beta/vaults/credentials.js';
-import type { SecretValues } from '../protocol/credential.js';
+import type { SecretValues } from '../protocol/credentialAuth.js';
 import { captureResponse } from './capturedResponse.js';
 import type { RefreshedTokens } from './credentialSecrets.js';
 
@@ -80,8 +80,12 @@ async function parseTokenResponse(response: Response, now: Date): Promise<Refres
   const expiresIn = Number(fields['expires_in']);
   return {
     accessToken: fields['access_token'],
-    refreshToken: typeof fields['refresh_token'] === 'string' && fields['refresh_token'] !== '' ? fields['refresh_token'] : undefined,
+    refreshToken:
+      typeof fields['refresh_token'] === 'string' && fields['refresh_token'] !== ''
+        ? fields['refresh_token']
+        : undefined,
     // Without expires_in the new token's lifetime is unknown.
-    expiresAt: Number.isFinite(expiresIn) && expiresIn > 0 ? new Date(now.getTime() + expiresIn * 1000).toISOString() : null,
+    expiresAt:
+      Number.isFinite(expiresIn) && expiresIn > 0 ? new Date(now.getTime() + expiresIn * 1000).toISOString() : null,
   };
 }

@@ -1,7 +1,7 @@
 import { UnknownSessionError } from '../core/errors.js';
 import type { ResourceStore } from '../core/resourceStore.js';
 import type { SealedSecret, Vault } from '../core/vault.js';
-import { credentialSlot, normalizeMcpServerUrl, type CredentialBody } from '../protocol/credential.js';
+import { credentialSlot, normalizeMcpServerUrl, type CredentialBody } from '../protocol/credentialAuth.js';
 import { openSecrets, storeRefreshedTokens, type CredentialRecord } from './credentialSecrets.js';
 import { refreshAccessToken, type HttpDeps } from './oauthRefresh.js';
 
@@ -52,7 +52,10 @@ const PAGE = 100;
  * order within a vault). Archived credentials are skipped; a vault deleted since the session
  * started contributes nothing. Reads fresh on every call, so rotations apply to the next use.
  */
-export async function credentialsForSession(deps: SessionCredentialDeps, sessionId: string): Promise<SessionCredentials> {
+export async function credentialsForSession(
+  deps: SessionCredentialDeps,
+  sessionId: string,
+): Promise<SessionCredentials> {
   const session = await deps.resources.get<{ vault_ids?: string[] }>('session', sessionId);
   if (!session) throw new UnknownSessionError(sessionId);
   const http: HttpDeps = {
@@ -112,7 +115,14 @@ async function openCredential(
   switch (auth.type) {
     case 'static_bearer':
       if (!secrets.token) return null;
-      return { credentialId: record.id, vaultId, type: 'static_bearer', mcpServerUrl: auth.mcp_server_url, token: secrets.token, expiresAt: null };
+      return {
+        credentialId: record.id,
+        vaultId,
+        type: 'static_bearer',
+        mcpServerUrl: auth.mcp_server_url,
+        token: secrets.token,
+        expiresAt: null,
+      };
     case 'environment_variable':
       if (secrets.secret_value === undefined) return null;
       return {
@@ -121,7 +131,10 @@ async function openCredential(
         secretName: auth.secret_name,
         value: secrets.secret_value,
         injectionLocation: { ...auth.injection_location },
-        networking: auth.networking.type === 'limited' ? { type: 'limited', allowed_hosts: [...auth.networking.allowed_hosts] } : { type: 'unrestricted' },
+        networking:
+          auth.networking.type === 'limited'
+            ? { type: 'limited', allowed_hosts: [...auth.networking.allowed_hosts] }
+            : { type: 'unrestricted' },
       };
     case 'mcp_oauth': {
       let token = secrets.access_token;
@@ -136,7 +149,14 @@ async function openCredential(
         // Otherwise hand out the stale token: the server's 401 is the error the caller reports.
       }
       if (!token) return null;
-      return { credentialId: record.id, vaultId, type: 'mcp_oauth', mcpServerUrl: auth.mcp_server_url, token, expiresAt };
+      return {
+        credentialId: record.id,
+        vaultId,
+        type: 'mcp_oauth',
+        mcpServerUrl: auth.mcp_server_url,
+        token,
+        expiresAt,
+      };
     }
   }
 }

@@ -1,5 +1,7 @@
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { err, type HandsFixture, handsFixture, ok, requireBubblewrap } from './handsFixture.js';
 
@@ -18,6 +20,20 @@ function sandboxShellPids(): number[] {
     }
   }
   return pids;
+}
+
+/** Host pids of processes whose command line is exactly `argv`. */
+function processesRunning(argv: string[]): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        return readFileSync(`/proc/${entry}/cmdline`, 'utf8') === `${argv.join('\0')}\0`;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 let f: HandsFixture;
@@ -46,6 +62,42 @@ describe('crash semantics', () => {
   it('a shell that kills itself is reported the same way', async () => {
     expect(err(await f.call('bash', { command: 'kill -9 $$' }))).toMatch(/^bash: bash session terminated/);
     expect(ok(await f.call('bash', { command: 'echo recovered' }))).toBe('recovered');
+  });
+});
+
+describe('a server crash', () => {
+  it('takes every sandbox process down with it, background and setsid ones included; the workspace stays', async () => {
+    const createHandsModule = fileURLToPath(new URL('../../src/hands/createHands.ts', import.meta.url));
+    const script = `
+      const { createHands } = await import(${JSON.stringify(createHandsModule)});
+      const hands = createHands({ dataDir: ${JSON.stringify(f.dataDir)}, logger: { warn() {} } });
+      const session = ${JSON.stringify(f.session)};
+      const result = await hands.execute(session, 'sevt_crash', 'bash',
+        { command: '(setsid nohup sleep 3001 >/dev/null 2>&1 &); sleep 3002 & echo survivor > crash.txt; echo up' },
+        new AbortController().signal);
+      process.stdout.write(JSON.stringify(result) + '\\n');
+      setInterval(() => {}, 1000);`;
+    const server = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const firstLine = await new Promise<string>((resolve) =>
+      server.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString())),
+    );
+    expect(firstLine).toContain('"up"');
+    expect(processesRunning(['sleep', '3001'])).toHaveLength(1);
+    expect(processesRunning(['sleep', '3002'])).toHaveLength(1);
+    server.kill('SIGKILL');
+    await new Promise((resolve) => server.once('exit', resolve));
+    for (
+      let i = 0;
+      i < 50 && processesRunning(['sleep', '3001']).length + processesRunning(['sleep', '3002']).length > 0;
+      i++
+    ) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(processesRunning(['sleep', '3001'])).toEqual([]);
+    expect(processesRunning(['sleep', '3002'])).toEqual([]);
+    expect(ok(await f.call('read', { file_path: 'crash.txt' }))).toBe('survivor\n');
   });
 });
 

@@ -48,10 +48,13 @@ export class EnvelopeVault implements Vault {
   async open(sealed: SealedSecret, scope: SecretScope): Promise<string> {
     const dataKey = await this.dataKeyFor(scope.vaultId, false);
     if (dataKey.id !== sealed.keyId) {
-      throw new VaultKeyError(`secret ${scope.credentialId}/${scope.field} was sealed by another data key than vault ${scope.vaultId}'s`);
+      throw new VaultKeyError(
+        `secret ${scope.credentialId}/${scope.field} was sealed by another data key than vault ${scope.vaultId}'s`,
+      );
     }
     const blob = Buffer.from(sealed.blob, 'base64');
-    if (blob[0] !== SECRET_FORMAT) throw new VaultKeyError(`secret ${scope.credentialId}/${scope.field} has an unknown format`);
+    if (blob[0] !== SECRET_FORMAT)
+      throw new VaultKeyError(`secret ${scope.credentialId}/${scope.field} has an unknown format`);
     try {
       return gcmOpen(dataKey.key, blob.subarray(1), secretAad(scope)).toString('utf8');
     } catch {

@@ -103,11 +103,3 @@ function readOrCreateKeyFile(file: string): { key: MasterKey; created: boolean }
   }
   return { key: parseMasterKey(text, file), created: true };
 }
-
-/** Parses a comma-separated BOSUN_PREVIOUS_MASTER_KEYS value. */
-export function splitKeyList(value: string | undefined): string[] {
-  return (value ?? '')
-    .split(',')
-    .map((part) => part.trim())
-    .filter((part) => part !== '');
-}

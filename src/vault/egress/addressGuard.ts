@@ -23,6 +23,9 @@ const subnets: Array<[AddressClass, string, number, 'ipv4' | 'ipv6']> = [
   ['private', '192.168.0.0', 16, 'ipv4'],
   ['private', '100.64.0.0', 10, 'ipv4'],
   ['private', 'fc00::', 7, 'ipv6'],
+  // IPv4-compatible (deprecated) and NAT64 forms of IPv4 addresses: not worth the ambiguity
+  ['reserved', '::', 96, 'ipv6'],
+  ['reserved', '64:ff9b::', 96, 'ipv6'],
 ];
 
 const lists = new Map<AddressClass, BlockList>();
@@ -35,15 +38,14 @@ for (const [cls, network, prefix, type] of subnets) {
 export function classifyAddress(address: string): AddressClass {
   const family = isIP(address);
   if (family === 0) return 'reserved';
-  // ::ffff:127.0.0.1 is 127.0.0.1 to the kernel
-  const mapped = family === 6 ? /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1] : undefined;
-  const [value, type] = mapped ? [mapped, 'ipv4' as const] : [address, family === 4 ? ('ipv4' as const) : ('ipv6' as const)];
-  for (const [cls, list] of lists) if (list.check(value, type)) return cls;
+  // BlockList matches IPv4-mapped IPv6 (::ffff:7f00:1 is 127.0.0.1 to the kernel) against the IPv4 rules
+  const type = family === 4 ? 'ipv4' : 'ipv6';
+  for (const [cls, list] of lists) if (list.check(address, type)) return cls;
   return 'public';
 }
 
 /**
- * Null when the sandbox may reach `address`, else the reason. Addresses from the operator's hosts
+ * Null when the sandbox may reach `address`, else what it is ("a loopback address"). Addresses from the operator's hosts
  * override are trusted (they are configuration, and what the tests use for loopback stand-ins);
  * private networks are reachable only for hosts an allow-list names, never under `unrestricted`.
  */
@@ -52,5 +54,5 @@ export function addressRefusal(address: string, options: { trusted: boolean; exp
   const cls = classifyAddress(address);
   if (cls === 'public') return null;
   if (cls === 'private' && options.explicitlyAllowed) return null;
-  return `${address} is a ${cls} address, which sandboxes may not reach`;
+  return `a ${cls} address`;
 }

@@ -57,6 +57,8 @@ export function parseAuthority(text: string, defaultPort: number | null): { host
 /** Lower case, punycode, IPv4 shorthand expanded (`0x7f.1` → 127.0.0.1), no trailing dot, bare IPv6. */
 export function canonicalHost(host: string): string | null {
   if (host === '' || host.length > 253) return null;
+  // userinfo, paths and percent-escapes would be decoded by the URL parser into another host
+  if (/[\s@/\\?#%]/.test(host)) return null;
   if (isIP(host) === 6) host = `[${host}]`;
   let hostname: string;
   try {

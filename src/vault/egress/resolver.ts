@@ -15,7 +15,14 @@ export interface Resolver {
   resolve(host: string): Promise<Resolution>;
 }
 
-export function createResolver(options: { hosts?: Record<string, string | readonly string[]> } = {}): Resolver {
+export interface ResolverOptions {
+  hosts?: Record<string, string | readonly string[]>;
+  /** Resolution for names the override does not know: the system resolver (getaddrinfo) by default. */
+  lookup?: (host: string) => Promise<string[]>;
+}
+
+export function createResolver(options: ResolverOptions = {}): Resolver {
+  const fallback = options.lookup ?? systemLookup;
   const overrides = new Map<string, string[]>();
   for (const [name, value] of Object.entries(options.hosts ?? {})) {
     const addresses = typeof value === 'string' ? [value] : [...value];
@@ -28,8 +35,12 @@ export function createResolver(options: { hosts?: Record<string, string | readon
       const pinned = overrides.get(host);
       if (pinned) return { addresses: pinned, source: 'hosts' };
       if (isIP(host) !== 0) return { addresses: [host], source: 'literal' };
-      const answers = await lookup(host, { all: true, verbatim: true });
-      return { addresses: answers.map((answer) => answer.address), source: 'dns' };
+      return { addresses: await fallback(host), source: 'dns' };
     },
   };
+}
+
+async function systemLookup(host: string): Promise<string[]> {
+  const answers = await lookup(host, { all: true, verbatim: true });
+  return answers.map((answer) => answer.address);
 }

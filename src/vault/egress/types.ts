@@ -21,6 +21,12 @@ export interface SandboxEgress {
   /** A shell line run in the background inside the sandbox: the socat bridge from 127.0.0.1:3128 to the socket. */
   bridge: string;
   /**
+   * A shell line to run in the foreground right after starting the bridge: returns once the bridge
+   * listens (≈7 ms; bounded), so the first command cannot race it. Without it a fast first
+   * command (bash's /dev/tcp, a small script) finds nothing listening on 127.0.0.1:3128.
+   */
+  ready: string;
+  /**
    * The explanations ("egress denied: x is not in allowed_hosts") of connections refused since the
    * last call, oldest first, so the hands can append them to the tool result that caused them:
    * a refused CONNECT shows only "response 403" in most clients.
