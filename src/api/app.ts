@@ -57,7 +57,7 @@ export function createApp(deps: ApiDeps, ready: () => boolean = () => true): Hon
       },
     }),
   );
-  app.use('/v1/*', idempotency(deps.idempotency));
+  app.use('/v1/*', idempotency(deps.idempotency, deps.apiKeys[0] ?? 'bosun'));
 
   app.route('/v1/agents', agentRoutes(deps));
   app.route('/v1/environments', environmentRoutes(deps));

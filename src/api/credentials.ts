@@ -45,7 +45,11 @@ export function renderCredential(record: CredentialRecord): BetaManagedAgentsCre
   };
 }
 
-/** Each write-only value sealed on its own, bound to its vault, credential and field. */
+/**
+ * Each write-only value sealed on its own, bound to its vault, credential and field. The same
+ * layout as `src/vault/credentialSecrets.ts`, which the API may not import (it reaches the vault
+ * only through the `Vault` port).
+ */
 async function sealSecrets(vault: Vault, vaultId: string, credentialId: string, secrets: SecretValues) {
   const sealed: Body['sealed'] = {};
   for (const field of SECRET_FIELDS) {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import { ApiError, conflict, invalidRequest } from '../core/errors.js';
 import type { IdempotencyStore } from '../core/idempotency.js';
@@ -11,7 +11,7 @@ const MAX_KEY_LENGTH = 255;
  * POSTs on timeouts and 5xx without a key of its own, so callers pass one via `headers`.
  * 5xx answers are not stored: the request may not have acted, and a retry should try again.
  */
-export function idempotency(store: IdempotencyStore): MiddlewareHandler {
+export function idempotency(store: IdempotencyStore, fingerprintKey: string): MiddlewareHandler {
   return async (c, next) => {
     const key = c.req.header('idempotency-key');
     if (c.req.method !== 'POST' || key === undefined) return next();
@@ -19,7 +19,8 @@ export function idempotency(store: IdempotencyStore): MiddlewareHandler {
       throw invalidRequest(`Idempotency-Key must be 1 to ${MAX_KEY_LENGTH} characters.`);
     }
     const body = await c.req.raw.clone().text();
-    const fingerprint = createHash('sha256').update(`${c.req.method} ${c.req.path}\n${body}`).digest('hex');
+    // Keyed: a stored plain hash of a credential create would let a weak secret be guessed offline.
+    const fingerprint = createHmac('sha256', fingerprintKey).update(`${c.req.method} ${c.req.path}\n${body}`).digest('hex');
     const claim = await store.claim(key, fingerprint, Date.now());
     if (claim.state === 'mismatch') {
       throw conflict('Idempotency-Key was already used for a different request.', { errorCode: 'idempotency_key_reused' });

@@ -139,10 +139,11 @@ describe('sessions: update', () => {
   });
 
   it('rejects a vault_ids update with a 400 naming the field', async () => {
-    const session = await createSession(bosun.client, { environment_id: environmentId, vault_ids: ['vlt_a'] });
+    const vault = await bosun.client.beta.vaults.create({ display_name: 'a' });
+    const session = await createSession(bosun.client, { environment_id: environmentId, vault_ids: [vault.id] });
     const error = await apiError(bosun.client.beta.sessions.update(session.id, { vault_ids: ['vlt_b'] }), BadRequestError);
     expect(error.apiMessage).toContain('vault_ids');
-    expect((await bosun.client.beta.sessions.retrieve(session.id)).vault_ids).toEqual(['vlt_a']);
+    expect((await bosun.client.beta.sessions.retrieve(session.id)).vault_ids).toEqual([vault.id]);
   });
 
   it('answers 404 for an unknown session', async () => {

@@ -178,16 +178,18 @@ describe('sessions: create', () => {
   });
 
   it('stores budget and vault_ids', async () => {
+    const vaults = await Promise.all(['one', 'two'].map((name) => bosun.client.beta.vaults.create({ display_name: name })));
     const session = await createSession(bosun.client, {
       environment_id: environmentId,
       budget: budget('2500'),
-      vault_ids: ['vlt_one', 'vlt_two'],
+      vault_ids: vaults.map((vault) => vault.id),
     });
+    expect(session.vault_ids).toEqual(vaults.map((vault) => vault.id));
+    await apiError(createSession(bosun.client, { environment_id: environmentId, vault_ids: ['vlt_missing'] }), NotFoundError);
     expect(session.budget).toEqual(budget('2500'));
-    expect(session.vault_ids).toEqual(['vlt_one', 'vlt_two']);
     expect(await bosun.client.beta.sessions.retrieve(session.id)).toMatchObject({
       budget: budget('2500'),
-      vault_ids: ['vlt_one', 'vlt_two'],
+      vault_ids: vaults.map((vault) => vault.id),
     });
   });
 
