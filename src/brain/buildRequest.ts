@@ -15,6 +15,7 @@ export function buildModelRequest(
   builtinSpecs: ReadonlyMap<string, ToolSpec>,
   maxOutputTokens: number,
   intake: number,
+  extraTools: readonly ToolSpec[] = [],
 ): ModelRequest {
   const messages: Turn[] = state.turns.map((turn) => ({ role: turn.role, content: [...turn.content] }));
   const pending = userTurnBlocks(state, intake);
@@ -26,7 +27,7 @@ export function buildModelRequest(
   return {
     model: agent.model.id,
     system: agent.system,
-    tools: toolSpecs(agent, builtinSpecs),
+    tools: [...toolSpecs(agent, builtinSpecs), ...extraTools],
     messages,
     maxOutputTokens,
     ...(agent.model.effort ? { effort: agent.model.effort.type } : {}),

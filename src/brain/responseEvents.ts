@@ -3,6 +3,7 @@ import type { ContentBlock, ModelEvent } from '../core/modelProvider.js';
 import type { PreviewEvent } from '../core/previews.js';
 import type { NewEvent } from '../core/sessionLog.js';
 import { newId } from '../protocol/ids.js';
+import { parseMcpToolName } from './mcpTools.js';
 import { evaluatePermission } from './permissions.js';
 
 /**
@@ -94,6 +95,15 @@ export class ResponseAssembler {
     else if (!isObject(block.input)) hidden['input_error'] = 'Tool input must be a JSON object.';
     const custom = this.agent.tools.some((tool) => tool.type === 'custom' && tool.name === block.name);
     if (custom) return { type: 'agent.custom_tool_use', data: { name: block.name, input }, hidden };
+    const mcp = parseMcpToolName(this.agent, block.name);
+    if (mcp) {
+      const { permission, evaluation } = evaluatePermission(this.agent, 'mcp', mcp.tool, mcp.server);
+      return {
+        type: 'agent.mcp_tool_use',
+        data: { mcp_server_name: mcp.server, name: mcp.tool, input, evaluated_permission: permission, evaluation },
+        hidden,
+      };
+    }
     const known = this.agent.tools.some(
       (tool) =>
         tool.type === 'agent_toolset_20260401' &&

@@ -1,7 +1,8 @@
 import type { BetaManagedAgentsSessionAgent } from '@anthropic-ai/sdk/resources/beta/sessions/sessions.js';
 import { StaleEpochError } from '../core/errors.js';
 import type { Lease } from '../core/leases.js';
-import { ModelError, type ModelEvent, type Usage } from '../core/modelProvider.js';
+import { MCP_NAME_SEPARATOR, type SessionHandsContext } from '../core/hands.js';
+import { ModelError, type ModelEvent, type ToolSpec, type Usage } from '../core/modelProvider.js';
 import type { NewEvent } from '../core/sessionLog.js';
 import { newId } from '../protocol/ids.js';
 import { buildModelRequest } from './buildRequest.js';
@@ -9,12 +10,14 @@ import { splitForSummary, summaryRequest } from './compaction.js';
 import { decide, type Action, type SessionErrorObject } from './decide.js';
 import type { BrainDeps } from './deps.js';
 import { foldEvents } from './fold.js';
+import { mcpToolSpecs } from './mcpTools.js';
 import { retryDelay, sessionErrorFor } from './modelErrors.js';
 import { ResponseAssembler } from './responseEvents.js';
 import { initialBrainState, type BrainState } from './state.js';
 
 interface SessionView {
   agent: BetaManagedAgentsSessionAgent;
+  hands: SessionHandsContext;
   environmentId: string;
   environmentConfig: Record<string, unknown>;
   budgetMinor: number | null;
@@ -31,6 +34,7 @@ export class SessionRunner {
   /** Aborts whatever the current step is waiting on (a model stream, a tool, a backoff). */
   private step = new AbortController();
   private stopped = false;
+  private readonly reportedMcpServers = new Set<string>();
   /** What the runner is doing and since when, for the health check's stall detector. */
   current: { step: string; since: number } | null = null;
 
@@ -94,8 +98,15 @@ export class SessionRunner {
     );
     if (!record || record.archivedAt) return null;
     const environment = await this.deps.resources.get<{ config: Record<string, unknown> }>('environment', record.body.environment_id);
+    const environmentConfig = environment?.body.config ?? { type: 'cloud' };
     return {
       agent: record.body.agent,
+      hands: {
+        sessionId: this.sessionId,
+        environmentId: record.body.environment_id,
+        environmentConfig,
+        mcpServers: record.body.agent.mcp_servers.map(({ name, url }) => ({ name, url })),
+      },
       environmentId: record.body.environment_id,
       environmentConfig: environment?.body.config ?? { type: 'cloud' },
       budgetMinor: record.body.budget ? Number(record.body.budget.max_list_cost.amount) : null,
@@ -159,28 +170,27 @@ export class SessionRunner {
 
   private async runTool(use: BrainState['openToolUses'][number], view: SessionView, intake: number): Promise<void> {
     if (this.state.status !== 'running') await this.append(this.running(), intake);
-    const result = await this.deps.hands.execute(
-      { sessionId: this.sessionId, environmentId: view.environmentId, environmentConfig: view.environmentConfig },
-      use.eventId,
-      use.name,
-      use.input,
-      this.step.signal,
-    );
+    const name = use.kind === 'mcp' ? `${use.mcpServerName}${MCP_NAME_SEPARATOR}${use.name}` : use.name;
+    const result = await this.deps.hands.execute(view.hands, use.eventId, name, use.input, this.step.signal);
     const event = toolResultEvent(use.kind, use.eventId, '', result.isError);
     event.data = { ...event.data, content: result.content };
-    await this.append([event], intake);
+    const failure = result.mcpFailure;
+    // The model reads the failure in the tool result; the client sees it as a session error. The session goes on.
+    const errors = failure ? [sessionError({ type: failure.type, message: failure.message, retry_status: { type: 'retrying' }, mcp_server_name: failure.server })] : [];
+    await this.append([event, ...errors], intake);
   }
 
   private async modelRequest(view: SessionView, intake: number): Promise<void> {
     const { models, limits } = this.deps;
     const profile = models.profile(view.agent.model.id);
     let attempt = this.state.consecutiveModelErrors;
+    const mcpTools = await this.mcpTools(view);
     for (;;) {
       const startId = newId('event');
       await this.append([...this.running(), { id: startId, type: 'span.model_request_start', data: {}, hidden: { intake } }], intake);
       await this.catchUp();
       const request = {
-        ...buildModelRequest(this.state, view.agent, this.deps.builtinToolSpecs, profile.maxOutputTokens, intake),
+        ...buildModelRequest(this.state, view.agent, this.deps.builtinToolSpecs, profile.maxOutputTokens, intake, mcpTools),
         // One cache per session on providers that key prompt caches.
         cacheKey: this.sessionId,
       };
@@ -249,7 +259,7 @@ export class SessionRunner {
     const profile = this.deps.models.profile(view.agent.model.id);
     const startId = newId('event');
     await this.append([...this.running(), { id: startId, type: 'span.model_request_start', data: {}, hidden: { purpose: 'compaction' } }]);
-    const base = buildModelRequest(this.state, view.agent, this.deps.builtinToolSpecs, profile.maxOutputTokens, intake);
+    const base = buildModelRequest(this.state, view.agent, this.deps.builtinToolSpecs, profile.maxOutputTokens, intake, await this.mcpTools(view));
     let summary = '';
     let usage = ZERO_USAGE;
     try {
@@ -271,6 +281,26 @@ export class SessionRunner {
       requestEnd(startId, false, usage, cost === null ? { cost_unknown: true } : { cost_micro_usd: cost }),
       compacted({ mode, summary: summary.trim(), kept_turns: split.keptTurns }),
     ]);
+  }
+
+  /**
+   * The agent's MCP tools. Agents without MCP servers never wait here; for the others the
+   * listing is connected lazily by the hands and cached, and a server that cannot be reached is
+   * reported once as a session error while the session goes on without its tools.
+   */
+  private async mcpTools(view: SessionView): Promise<ToolSpec[]> {
+    if (view.agent.mcp_servers.length === 0 || !this.deps.hands.mcpTools) return [];
+    const listings = await this.deps.hands.mcpTools(view.hands, this.step.signal);
+    const errors: NewEvent[] = [];
+    for (const listing of listings) {
+      if (!listing.error || this.reportedMcpServers.has(listing.server)) continue;
+      this.reportedMcpServers.add(listing.server);
+      errors.push(
+        sessionError({ ...listing.error, retry_status: { type: 'retrying' }, mcp_server_name: listing.server }),
+      );
+    }
+    if (errors.length > 0) await this.append(errors);
+    return mcpToolSpecs(view.agent, listings);
   }
 
   private async sleep(ms: number): Promise<boolean> {
@@ -332,7 +362,7 @@ function refusalIdle(intake: number): NewEvent {
   };
 }
 
-function sessionError(error: SessionErrorObject): NewEvent {
+function sessionError(error: SessionErrorObject & Record<string, unknown>): NewEvent {
   return { type: 'session.error', data: { error } };
 }
 

@@ -7,6 +7,8 @@
 export interface ToolResult {
   content: Array<{ type: 'text'; text: string } | { type: 'image'; source: Record<string, unknown> }>;
   isError: boolean;
+  /** An MCP server that could not be reached or refused our credentials: also a session error. */
+  mcpFailure?: { type: 'mcp_connection_failed_error' | 'mcp_authentication_failed_error'; server: string; message: string };
 }
 
 export interface SessionHandsContext {
@@ -14,7 +16,19 @@ export interface SessionHandsContext {
   environmentId: string;
   /** The environment's config as stored (`cloud` or `self_hosted`). */
   environmentConfig: Record<string, unknown>;
+  /** The MCP servers the agent declares: the only URLs an MCP call may reach. */
+  mcpServers?: ReadonlyArray<{ name: string; url: string }>;
 }
+
+/** A tool an MCP server offers, as the model will see it (named `<server>__<tool>`). */
+export interface McpToolListing {
+  server: string;
+  tools: Array<{ name: string; description: string; inputSchema: Record<string, unknown> }>;
+  error?: { type: 'mcp_connection_failed_error' | 'mcp_authentication_failed_error'; message: string };
+}
+
+/** The separator between server and tool in the names the model sees. */
+export const MCP_NAME_SEPARATOR = '__';
 
 export interface Hands {
   /** `toolUseId` is the `agent.tool_use` event id, never the model's own tool-call id. */
@@ -29,6 +43,11 @@ export interface Hands {
   recordedResult(sessionId: string, toolUseId: string): Promise<ToolResult | null>;
   /** Tears down the session's sandbox; the workspace on disk stays unless `purge`. */
   destroy(sessionId: string, options?: { purge?: boolean }): Promise<void>;
+  /**
+   * The tools of the session's MCP servers (connecting lazily, cached per session). Absent when
+   * this process has no MCP client. A server that cannot be reached is listed with its error.
+   */
+  mcpTools?(session: SessionHandsContext, signal: AbortSignal): Promise<McpToolListing[]>;
 }
 
 /**

@@ -7,13 +7,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SessionHandsContext, ToolResult } from '../../src/core/hands.js';
 import { type BosunHands, createHands } from '../../src/hands/createHands.js';
-import { BRIDGE_READY, createEgressProxy, type EgressProxyOptions, type EgressProxyServer } from '../../src/vault/egress/egressProxy.js';
+import {
+  BRIDGE_READY,
+  createEgressProxy,
+  type EgressProxyOptions,
+  type EgressProxyServer,
+} from '../../src/vault/egress/egressProxy.js';
 import { createResolver } from '../../src/vault/egress/resolver.js';
 import type { EgressLogEntry } from '../../src/vault/egress/types.js';
 import { requireBubblewrap, text } from '../escape/handsFixture.js';
 
 /** Every fake name of these tests; each points at a loopback test server (tests contact nothing else). */
-export const TEST_HOSTS = ['api.allowed.test', 'blocked.test', 'anything.test', 'npm-mirror.test', 'apt-mirror.test', 'api.vault.test'];
+export const TEST_HOSTS = [
+  'api.allowed.test',
+  'blocked.test',
+  'anything.test',
+  'npm-mirror.test',
+  'apt-mirror.test',
+  'api.vault.test',
+];
 
 /** Tests must not reach DNS: names outside the override do not resolve. */
 export async function noDns(host: string): Promise<string[]> {
@@ -91,18 +103,49 @@ export interface TestPki {
 
 export function makePki(names: string[], cn = 'bosun test CA'): TestPki {
   const dir = mkdtempSync(join(tmpdir(), 'bosun-pki-'));
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  const openssl = (...args: string[]) =>
+    execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   try {
     const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-    openssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', `/CN=${cn}`,
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+    openssl(
+      'req',
+      '-x509',
+      ...ec,
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.pem',
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${cn}`,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    );
     openssl('req', ...ec, '-keyout', 'leaf.key', '-out', 'leaf.csr', '-subj', `/CN=${names[0] ?? 'localhost'}`);
     writeFileSync(
       join(dir, 'leaf.ext'),
       `subjectAltName=${names.map((n) => `DNS:${n}`).join(',')}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`,
     );
-    openssl('x509', '-req', '-in', 'leaf.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'leaf.pem',
-      '-days', '2', '-extfile', 'leaf.ext');
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      'leaf.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      'leaf.pem',
+      '-days',
+      '2',
+      '-extfile',
+      'leaf.ext',
+    );
     const read = (name: string) => readFileSync(join(dir, name), 'utf8');
     return { caPem: read('ca.pem'), keyPem: read('leaf.key'), certPem: read('leaf.pem') };
   } finally {
@@ -114,7 +157,9 @@ export function makePki(names: string[], cn = 'bosun test CA'): TestPki {
 export function echo(name: string): RequestListener {
   return (req: IncomingMessage, res) => {
     res.setHeader('content-type', 'application/json');
-    res.end(`${JSON.stringify({ server: name, path: req.url, host: req.headers.host, auth: req.headers.authorization ?? null })}\n`);
+    res.end(
+      `${JSON.stringify({ server: name, path: req.url, host: req.headers.host, auth: req.headers.authorization ?? null })}\n`,
+    );
   };
 }
 

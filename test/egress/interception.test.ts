@@ -3,7 +3,15 @@ import { createSecureContext } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EgressInterceptor, TlsInterception } from '../../src/vault/egress/types.js';
 import { ok } from '../escape/handsFixture.js';
-import { echo, type EgressFixture, egressFixture, limited, listenHttps, makePki, type TestPki } from './egressFixture.js';
+import {
+  echo,
+  type EgressFixture,
+  egressFixture,
+  limited,
+  listenHttps,
+  makePki,
+  type TestPki,
+} from './egressFixture.js';
 
 /**
  * The hook the vault will use for credential injection: the proxy terminates TLS for claimed hosts
@@ -41,10 +49,20 @@ afterAll(async () => {
 describe('TLS interception for hosts the interceptor claims', () => {
   it('terminates the tunnel with the installation CA, which the sandbox trusts, and injects the credential', async () => {
     const session = f.session(limited(['api.vault.test', 'api.allowed.test']));
-    const answer = JSON.parse(ok(await f.bash(session, `curl -sS --max-time 10 https://api.vault.test:${port}/v1/data`)));
-    expect(answer).toEqual({ server: 'upstream', path: '/v1/data', host: `api.vault.test:${port}`, auth: `Bearer ${SECRET}` });
+    const answer = JSON.parse(
+      ok(await f.bash(session, `curl -sS --max-time 10 https://api.vault.test:${port}/v1/data`)),
+    );
+    expect(answer).toEqual({
+      server: 'upstream',
+      path: '/v1/data',
+      host: `api.vault.test:${port}`,
+      auth: `Bearer ${SECRET}`,
+    });
     const issuer = ok(
-      await f.bash(session, `openssl s_client -proxy 127.0.0.1:3128 -connect api.vault.test:${port} -servername api.vault.test </dev/null 2>/dev/null | grep '^issuer'`),
+      await f.bash(
+        session,
+        `openssl s_client -proxy 127.0.0.1:3128 -connect api.vault.test:${port} -servername api.vault.test </dev/null 2>/dev/null | grep '^issuer'`,
+      ),
     );
     expect(issuer).toContain('bosun installation CA');
     expect(ok(await f.bash(session, `env | grep -c '${SECRET}'; grep -rlc '${SECRET}' /run/bosun; true`))).toBe('0');
@@ -60,19 +78,26 @@ describe('TLS interception for hosts the interceptor claims', () => {
   it('leaves other hosts end to end: the sandbox sees the upstream certificate and no credential', async () => {
     const session = f.session(limited(['api.vault.test', 'api.allowed.test']));
     ok(await f.call(session, 'write', { file_path: 'upstream-ca.pem', content: upstreamPki.caPem }));
-    const answer = JSON.parse(ok(await f.bash(session, `curl -sS --cacert upstream-ca.pem https://api.allowed.test:${port}/plain`)));
+    const answer = JSON.parse(
+      ok(await f.bash(session, `curl -sS --cacert upstream-ca.pem https://api.allowed.test:${port}/plain`)),
+    );
     expect(answer).toMatchObject({ path: '/plain', auth: null });
   });
 
   it('verifies the real upstream: an untrusted upstream certificate is a 502, never a silent downgrade', async () => {
     const strict = egressFixture({
       interceptor,
-      tls: { caCertPem: installation.caPem, secureContext: async () => createSecureContext({ key: installation.keyPem, cert: installation.certPem }) },
+      tls: {
+        caCertPem: installation.caPem,
+        secureContext: async () => createSecureContext({ key: installation.keyPem, cert: installation.certPem }),
+      },
     });
     try {
       const session = strict.session(limited(['api.vault.test']));
       const answer = ok(await strict.bash(session, `curl -sS https://api.vault.test:${port}/v1/data`));
-      expect(answer).toMatch(/^egress failed: could not reach api\.vault\.test:\d+ \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\)$/);
+      expect(answer).toMatch(
+        /^egress failed: could not reach api\.vault\.test:\d+ \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\)$/,
+      );
     } finally {
       await strict.close();
     }

@@ -65,20 +65,28 @@ const withCa = async (session: ReturnType<EgressFixture['session']>) => {
 describe('egress from a sandbox: limited networking', () => {
   it('reaches an allowed host over HTTP and HTTPS (CONNECT) with curl', async () => {
     const session = await withCa(f.session(limited(['api.allowed.test'])));
-    const plain = JSON.parse(ok(await f.bash(session, `curl -sS --max-time 10 http://api.allowed.test:${httpPort}/hello`)));
-    expect(plain).toEqual({ server: 'http', path: '/hello', host: `api.allowed.test:${httpPort}`, auth: null });
-    const tls = JSON.parse(ok(await f.bash(session, `curl -sS --max-time 10 --cacert test-ca.pem https://api.allowed.test:${httpsPort}/tls`)));
-    expect(tls).toMatchObject({ server: 'https', path: '/tls' });
-    expect(f.logs.filter((e) => e.sessionId === session.sessionId && e.decision === 'allowed').map((e) => e.kind)).toEqual(
-      expect.arrayContaining(['http', 'connect']),
+    const plain = JSON.parse(
+      ok(await f.bash(session, `curl -sS --max-time 10 http://api.allowed.test:${httpPort}/hello`)),
     );
+    expect(plain).toEqual({ server: 'http', path: '/hello', host: `api.allowed.test:${httpPort}`, auth: null });
+    const tls = JSON.parse(
+      ok(
+        await f.bash(session, `curl -sS --max-time 10 --cacert test-ca.pem https://api.allowed.test:${httpsPort}/tls`),
+      ),
+    );
+    expect(tls).toMatchObject({ server: 'https', path: '/tls' });
+    expect(
+      f.logs.filter((e) => e.sessionId === session.sessionId && e.decision === 'allowed').map((e) => e.kind),
+    ).toEqual(expect.arrayContaining(['http', 'connect']));
   });
 
   it('refuses a host that is not allowed, and the tool result says why', async () => {
     const session = await withCa(f.session(limited(['api.allowed.test'])));
     const plain = ok(await f.bash(session, `curl -sS --max-time 10 http://blocked.test:${httpPort}/x`));
     expect(plain).toContain('egress denied: blocked.test is not in allowed_hosts');
-    const tls = text(await f.bash(session, `curl -sS --max-time 10 --cacert test-ca.pem https://blocked.test:${httpsPort}/x`));
+    const tls = text(
+      await f.bash(session, `curl -sS --max-time 10 --cacert test-ca.pem https://blocked.test:${httpsPort}/x`),
+    );
     // curl shows only the status of a refused tunnel; the hands append the proxy's explanation
     expect(tls).toContain('CONNECT tunnel failed, response 403');
     expect(tls).toContain('[egress denied: blocked.test is not in allowed_hosts]');
@@ -95,9 +103,9 @@ describe('egress from a sandbox: limited networking', () => {
     expect(err(await f.bash(session, `curl -sS --noproxy '*' --max-time 5 http://127.0.0.1:${canaryPort}/`))).toMatch(
       /Couldn't connect|Failed to connect/,
     );
-    expect(err(await f.bash(session, `curl -sS --noproxy '*' --max-time 5 http://api.allowed.test:${canaryPort}/`))).toMatch(
-      /resolve/i,
-    );
+    expect(
+      err(await f.bash(session, `curl -sS --noproxy '*' --max-time 5 http://api.allowed.test:${canaryPort}/`)),
+    ).toMatch(/resolve/i);
     // NO_PROXY keeps the sandbox's own loopback direct; --noproxy '' sends the request to the proxy anyway
     const proxied = text(await f.bash(session, `curl -sS --noproxy '' --max-time 5 http://127.0.0.1:${canaryPort}/`));
     expect(proxied).toContain('egress denied: 127.0.0.1 is a loopback address, which sandboxes may not reach');
@@ -107,13 +115,15 @@ describe('egress from a sandbox: limited networking', () => {
   it('with nothing allowed means no network at all: no socket, no proxy variables, no bridge', async () => {
     const session = f.session(limited([]));
     const attachedBefore = f.proxy.attached;
-    expect(ok(await f.call(session, 'bash', { command: 'echo "proxy=${HTTPS_PROXY:-none}"; ls /run/bosun 2>&1; true' }))).toMatch(
-      /^proxy=none\nls: cannot access '\/run\/bosun': No such file or directory$/,
+    expect(
+      ok(await f.call(session, 'bash', { command: 'echo "proxy=${HTTPS_PROXY:-none}"; ls /run/bosun 2>&1; true' })),
+    ).toMatch(/^proxy=none\nls: cannot access '\/run\/bosun': No such file or directory$/);
+    expect(
+      err(await f.call(session, 'bash', { command: `curl -sS --max-time 5 http://api.allowed.test:${httpPort}/` })),
+    ).toMatch(/resolve/i);
+    expect(err(await f.call(session, 'bash', { command: `exec 3<>/dev/tcp/127.0.0.1/3128` }))).toMatch(
+      /Connection refused/,
     );
-    expect(err(await f.call(session, 'bash', { command: `curl -sS --max-time 5 http://api.allowed.test:${httpPort}/` }))).toMatch(
-      /resolve/i,
-    );
-    expect(err(await f.call(session, 'bash', { command: `exec 3<>/dev/tcp/127.0.0.1/3128` }))).toMatch(/Connection refused/);
     expect(f.proxy.attached).toBe(attachedBefore);
     expect(f.logs.some((e) => e.sessionId === session.sessionId)).toBe(false);
   });
@@ -122,7 +132,13 @@ describe('egress from a sandbox: limited networking', () => {
     const packument = (port: number) => ({
       name: 'left-pad',
       'dist-tags': { latest: '1.3.0' },
-      versions: { '1.3.0': { name: 'left-pad', version: '1.3.0', dist: { tarball: `http://npm-mirror.test:${port}/left-pad/-/left-pad-1.3.0.tgz` } } },
+      versions: {
+        '1.3.0': {
+          name: 'left-pad',
+          version: '1.3.0',
+          dist: { tarball: `http://npm-mirror.test:${port}/left-pad/-/left-pad-1.3.0.tgz` },
+        },
+      },
     });
     let npmPort = 0;
     const npm = await listenHttp((req, res) => {
@@ -149,7 +165,11 @@ describe('egress from a sandbox: limited networking', () => {
       const session = g.session(limited([], { allow_package_managers: true }));
       // npm in the sandbox uses the mirror (npm_config_registry) through the proxy (HTTP_PROXY)
       expect(ok(await g.bash(session, 'npm view left-pad version 2>&1'))).toBe('1.3.0');
-      expect(JSON.parse(ok(await g.bash(session, `curl -sS http://apt-mirror.test:${apt.port}/debian/dists/bookworm/InRelease`)))).toMatchObject({
+      expect(
+        JSON.parse(
+          ok(await g.bash(session, `curl -sS http://apt-mirror.test:${apt.port}/debian/dists/bookworm/InRelease`)),
+        ),
+      ).toMatchObject({
         server: 'apt',
       });
       expect(ok(await g.bash(session, `curl -sS http://api.allowed.test:${httpPort}/`))).toContain(
@@ -157,7 +177,10 @@ describe('egress from a sandbox: limited networking', () => {
       );
       const denied = ok(await g.bash(session, `curl -sS http://apt-mirror.test:${httpPort}/`));
       expect(denied).toContain(`egress denied: apt-mirror.test:${httpPort} is not in allowed_hosts`);
-      expect(g.logs.find((e) => e.host === 'npm-mirror.test')).toMatchObject({ decision: 'allowed', reason: `package_managers: npm: npm-mirror.test:${npmPort}` });
+      expect(g.logs.find((e) => e.host === 'npm-mirror.test')).toMatchObject({
+        decision: 'allowed',
+        reason: `package_managers: npm: npm-mirror.test:${npmPort}`,
+      });
 
       const without = g.session(limited(['api.allowed.test']));
       expect(ok(await g.bash(without, `curl -sS http://npm-mirror.test:${npmPort}/left-pad`))).toContain(
@@ -172,14 +195,20 @@ describe('egress from a sandbox: limited networking', () => {
 describe('egress from a sandbox: unrestricted networking', () => {
   it('reaches any resolvable host, explains unresolvable ones, and still never the host itself', async () => {
     const session = await withCa(f.session({ type: 'unrestricted' }));
-    expect(JSON.parse(ok(await f.bash(session, `curl -sS http://anything.test:${httpPort}/open`)))).toMatchObject({ path: '/open' });
-    expect(JSON.parse(ok(await f.bash(session, `curl -sS --cacert test-ca.pem https://anything.test:${httpsPort}/open`)))).toMatchObject({
+    expect(JSON.parse(ok(await f.bash(session, `curl -sS http://anything.test:${httpPort}/open`)))).toMatchObject({
+      path: '/open',
+    });
+    expect(
+      JSON.parse(ok(await f.bash(session, `curl -sS --cacert test-ca.pem https://anything.test:${httpsPort}/open`))),
+    ).toMatchObject({
       server: 'https',
     });
     expect(ok(await f.bash(session, 'curl -sS http://not-in-dns.invalid/'))).toBe(
       'egress failed: not-in-dns.invalid could not be resolved (ENOTFOUND)',
     );
-    expect(ok(await f.bash(session, `curl -sS --noproxy '' http://127.0.0.1:${canaryPort}/`))).toContain('a loopback address');
+    expect(ok(await f.bash(session, `curl -sS --noproxy '' http://127.0.0.1:${canaryPort}/`))).toContain(
+      'a loopback address',
+    );
     expect(err(await f.bash(session, `exec 3<>/dev/tcp/127.0.0.1/${canaryPort}`))).toMatch(/Connection refused/);
     expect(canaryConnections).toBe(0);
   });
@@ -188,7 +217,9 @@ describe('egress from a sandbox: unrestricted networking', () => {
     const session = f.session({ type: 'unrestricted' });
     ok(await f.bash(session, `curl -sS http://anything.test:${httpPort}/one`));
     ok(await f.call(session, 'bash', { restart: true }));
-    expect(JSON.parse(ok(await f.bash(session, `curl -sS http://anything.test:${httpPort}/two`)))).toMatchObject({ path: '/two' });
+    expect(JSON.parse(ok(await f.bash(session, `curl -sS http://anything.test:${httpPort}/two`)))).toMatchObject({
+      path: '/two',
+    });
   });
 });
 

@@ -51,13 +51,24 @@ describe('the egress self-test', () => {
   });
 
   it('fails when a sandbox can connect directly (the unsandboxed local backend), and untrusted tools are refused', async () => {
-    const local = createHands({ dataDir: f.dataDir, backend: 'local', allowUnsandboxed: true, egress: f.proxy, logger: { warn: () => {} } });
+    const local = createHands({
+      dataDir: f.dataDir,
+      backend: 'local',
+      allowUnsandboxed: true,
+      egress: f.proxy,
+      logger: { warn: () => {} },
+    });
     try {
       const result = await runEgressSelfTest({ hands: local, proxy: f.proxy });
       expect(result.ok).toBe(false);
       expect(result.checks.find((c) => c.name === 'direct')).toMatchObject({ ok: false });
-      expect(result.checks.find((c) => c.name === 'direct')?.detail).toMatch(/^direct connection OPENED; the canary saw \d+ connection/);
-      expect(selfTestCheck(result)).toMatchObject({ ok: false, detail: expect.stringContaining('bash and web_fetch are refused') });
+      expect(result.checks.find((c) => c.name === 'direct')?.detail).toMatch(
+        /^direct connection OPENED; the canary saw \d+ connection/,
+      );
+      expect(selfTestCheck(result)).toMatchObject({
+        ok: false,
+        detail: expect.stringContaining('bash and web_fetch are refused'),
+      });
 
       const gated = gateUntrustedTools(local, Promise.resolve(result));
       const s = session();
@@ -84,7 +95,9 @@ describe('the egress self-test', () => {
       expect(result.summary).toBe('something got through: direct, denied-host, denied-tunnel, loopback-via-proxy');
       expect(result.checks.find((c) => c.name === 'denied-host')?.detail).toBe('HTTP/1.1 200 OK');
       // the direct check failed only because the canary saw the leaked requests
-      expect(result.checks.find((c) => c.name === 'direct')?.detail).toMatch(/^direct connection refused; the canary saw/);
+      expect(result.checks.find((c) => c.name === 'direct')?.detail).toMatch(
+        /^direct connection refused; the canary saw/,
+      );
     } finally {
       await hands.close();
     }

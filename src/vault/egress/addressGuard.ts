@@ -49,7 +49,10 @@ export function classifyAddress(address: string): AddressClass {
  * override are trusted (they are configuration, and what the tests use for loopback stand-ins);
  * private networks are reachable only for hosts an allow-list names, never under `unrestricted`.
  */
-export function addressRefusal(address: string, options: { trusted: boolean; explicitlyAllowed: boolean }): string | null {
+export function addressRefusal(
+  address: string,
+  options: { trusted: boolean; explicitlyAllowed: boolean },
+): string | null {
   if (options.trusted) return null;
   const cls = classifyAddress(address);
   if (cls === 'public') return null;

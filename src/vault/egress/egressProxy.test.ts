@@ -22,7 +22,14 @@ beforeAll(async () => {
     req.on('end', () => {
       res.setHeader('connection', 'close, x-hop');
       res.setHeader('x-hop', 'should not pass');
-      res.end(JSON.stringify({ method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString() }));
+      res.end(
+        JSON.stringify({
+          method: req.method,
+          url: req.url,
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString(),
+        }),
+      );
     });
   });
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', () => resolve()));
@@ -31,14 +38,26 @@ beforeAll(async () => {
   proxy = createEgressProxy({
     runDir,
     resolver: createResolver({
-      hosts: { 'api.allowed.test': '127.0.0.1', 'a.cdn.test': '127.0.0.1', 'other.test': '127.0.0.1', 'vault.test': '127.0.0.1' },
+      hosts: {
+        'api.allowed.test': '127.0.0.1',
+        'a.cdn.test': '127.0.0.1',
+        'other.test': '127.0.0.1',
+        'vault.test': '127.0.0.1',
+      },
       lookup: fakeDns,
     }),
-    packageSources: async () => ({ sources: [{ manager: 'npm', url: 'http://npm-mirror.test:4873/', origin: 'npm config registry' }], problems: [] }),
+    packageSources: async () => ({
+      sources: [{ manager: 'npm', url: 'http://npm-mirror.test:4873/', origin: 'npm config registry' }],
+      problems: [],
+    }),
     log: (entry) => logs.push(entry),
     interceptor: {
       intercepts: (target) => target.host === 'vault.test',
-      rewrite: async (req) => ({ ...req, headers: { ...req.headers, authorization: 'Bearer from-the-vault' }, body: Buffer.from(`${req.body.toString()}+signed`) }),
+      rewrite: async (req) => ({
+        ...req,
+        headers: { ...req.headers, authorization: 'Bearer from-the-vault' },
+        body: Buffer.from(`${req.body.toString()}+signed`),
+      }),
     },
   });
 });
@@ -50,7 +69,11 @@ afterAll(async () => {
 
 /** Stands in for DNS (tests contact nothing beyond 127.0.0.0/8): answers are untrusted, like real ones. */
 async function fakeDns(host: string): Promise<string[]> {
-  const zone: Record<string, string[]> = { localhost: ['127.0.0.1'], 'intranet.test': ['10.255.255.1'], 'metadata.test': ['169.254.169.254'] };
+  const zone: Record<string, string[]> = {
+    localhost: ['127.0.0.1'],
+    'intranet.test': ['10.255.255.1'],
+    'metadata.test': ['169.254.169.254'],
+  };
   const answer = zone[host];
   if (!answer) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
   return answer;
@@ -62,7 +85,8 @@ const limited = (allowedHosts: string[], allowPackageManagers = false): NetworkP
   allowPackageManagers,
   allowMcpServers: false,
 });
-const attach = (policy: NetworkPolicy) => proxy.attach({ sessionId: `sesn_unit_${++counter}`, environmentId: 'env_unit' }, policy);
+const attach = (policy: NetworkPolicy) =>
+  proxy.attach({ sessionId: `sesn_unit_${++counter}`, environmentId: 'env_unit' }, policy);
 const socketOf = (egress: SandboxEgress) => join(egress.socketDir, 'proxy.sock');
 
 interface Answer {
@@ -73,13 +97,27 @@ interface Answer {
 }
 
 /** A request in absolute form, as a proxy-aware client sends it through HTTP_PROXY. */
-function viaProxy(egress: SandboxEgress, url: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Answer> {
+function viaProxy(
+  egress: SandboxEgress,
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = request({ socketPath: socketOf(egress), path: url, method: options.method ?? 'GET', headers: options.headers ?? {} }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, statusMessage: res.statusMessage ?? '', headers: res.headers, body: Buffer.concat(chunks).toString() }));
-    });
+    const req = request(
+      { socketPath: socketOf(egress), path: url, method: options.method ?? 'GET', headers: options.headers ?? {} },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            statusMessage: res.statusMessage ?? '',
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString(),
+          }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(options.body);
   });
@@ -115,7 +153,12 @@ describe('egress proxy: limited networking', () => {
     const egress = await attach(limited(['api.allowed.test']));
     const answer = await viaProxy(egress, `http://api.allowed.test:${port}/v1/items?q=1`, {
       method: 'POST',
-      headers: { host: 'evil.test', 'proxy-authorization': 'Basic eA==', 'proxy-connection': 'keep-alive', 'x-custom': 'kept' },
+      headers: {
+        host: 'evil.test',
+        'proxy-authorization': 'Basic eA==',
+        'proxy-connection': 'keep-alive',
+        'x-custom': 'kept',
+      },
       body: 'payload',
     });
     expect(answer.status).toBe(200);
@@ -127,7 +170,16 @@ describe('egress proxy: limited networking', () => {
     expect(seen.headers['proxy-connection']).toBeUndefined();
     expect(answer.headers['x-hop']).toBeUndefined();
     const entry = await waitForLog((e) => e.sessionId.endsWith(`_${counter}`) && e.decision === 'allowed');
-    expect(entry).toMatchObject({ kind: 'http', method: 'POST', host: 'api.allowed.test', port, reason: 'allowed_hosts: api.allowed.test', address: '127.0.0.1', status: 200, bytesOut: 7 });
+    expect(entry).toMatchObject({
+      kind: 'http',
+      method: 'POST',
+      host: 'api.allowed.test',
+      port,
+      reason: 'allowed_hosts: api.allowed.test',
+      address: '127.0.0.1',
+      status: 200,
+      bytesOut: 7,
+    });
     expect(JSON.stringify(entry)).not.toContain('/v1/items');
     await egress.detach();
   });
@@ -138,7 +190,11 @@ describe('egress proxy: limited networking', () => {
     expect(answer.status).toBe(403);
     expect(answer.body).toBe('egress denied: other.test is not in allowed_hosts\n');
     expect(answer.headers['x-bosun-egress']).toBe('denied');
-    expect(lastLog('other.test')).toMatchObject({ decision: 'denied', kind: 'http', reason: 'egress denied: other.test is not in allowed_hosts' });
+    expect(lastLog('other.test')).toMatchObject({
+      decision: 'denied',
+      kind: 'http',
+      reason: 'egress denied: other.test is not in allowed_hosts',
+    });
     expect(JSON.stringify(lastLog('other.test'))).not.toContain('token');
     expect(egress.drainDenials()).toEqual(['egress denied: other.test is not in allowed_hosts']);
     expect(egress.drainDenials()).toEqual([]);
@@ -153,7 +209,9 @@ describe('egress proxy: limited networking', () => {
     const refused = await tunnel(egress, `other.test:${port}`);
     expect(refused).toMatch(/^HTTP\/1\.1 403 egress denied: other\.test is not in allowed_hosts\r\n/);
     expect(egress.drainDenials()).toEqual(['egress denied: other.test is not in allowed_hosts']);
-    const entry = await waitForLog((e) => e.kind === 'connect' && e.decision === 'allowed' && e.sessionId.endsWith(`_${counter}`));
+    const entry = await waitForLog(
+      (e) => e.kind === 'connect' && e.decision === 'allowed' && e.sessionId.endsWith(`_${counter}`),
+    );
     expect(entry).toMatchObject({ method: 'CONNECT', host: 'api.allowed.test', address: '127.0.0.1' });
     expect(entry?.bytesIn).toBeGreaterThan(0);
     await egress.detach();
@@ -191,8 +249,10 @@ describe('egress proxy: limited networking', () => {
     expect((await viaProxy(egress, `http://localhost:${port}/`)).body).toMatch(
       /^egress denied: localhost resolves to 127\.0\.0\.1, a loopback address, which sandboxes may not reach/,
     );
-    expect((await tunnel(egress, '169.254.169.254:80'))).toMatch(/^HTTP\/1\.1 403 egress denied: 169\.254\.169\.254 is a link-local address/);
-    expect((await tunnel(egress, `[::ffff:127.0.0.1]:${port}`))).toMatch(/^HTTP\/1\.1 403 /);
+    expect(await tunnel(egress, '169.254.169.254:80')).toMatch(
+      /^HTTP\/1\.1 403 egress denied: 169\.254\.169\.254 is a link-local address/,
+    );
+    expect(await tunnel(egress, `[::ffff:127.0.0.1]:${port}`)).toMatch(/^HTTP\/1\.1 403 /);
     await egress.detach();
   });
 
@@ -217,7 +277,9 @@ describe('egress proxy: unrestricted networking', () => {
     expect((await viaProxy(egress, 'http://intranet.test/')).body).toBe(
       'egress denied: intranet.test resolves to 10.255.255.1, a private address, which sandboxes may not reach\n',
     );
-    expect((await tunnel(egress, 'metadata.test:80'))).toMatch(/^HTTP\/1\.1 403 egress denied: metadata\.test resolves to 169\.254\.169\.254, a link-local address/);
+    expect(await tunnel(egress, 'metadata.test:80')).toMatch(
+      /^HTTP\/1\.1 403 egress denied: metadata\.test resolves to 169\.254\.169\.254, a link-local address/,
+    );
     expect((await viaProxy(egress, 'http://does-not-exist.invalid/')).body).toBe(
       'egress failed: does-not-exist.invalid could not be resolved (ENOTFOUND)\n',
     );
@@ -233,7 +295,9 @@ describe('egress proxy: unrestricted networking', () => {
     expect((await viaProxy(egress, `http://other.test:${deadPort}/`)).body).toBe(
       `egress failed: could not reach other.test:${deadPort} (ECONNREFUSED)\n`,
     );
-    expect(await tunnel(egress, `other.test:${deadPort}`)).toMatch(/^HTTP\/1\.1 502 egress failed: could not connect to other\.test:\d+ \(ECONNREFUSED\)/);
+    expect(await tunnel(egress, `other.test:${deadPort}`)).toMatch(
+      /^HTTP\/1\.1 502 egress failed: could not connect to other\.test:\d+ \(ECONNREFUSED\)/,
+    );
     await egress.detach();
   });
 });
@@ -241,7 +305,9 @@ describe('egress proxy: unrestricted networking', () => {
 describe('egress proxy: the interceptor hook (credential injection)', () => {
   it('hands requests to claimed hosts to the interceptor, which may rewrite headers and body', async () => {
     const egress = await attach(limited(['vault.test', 'api.allowed.test']));
-    const injected = JSON.parse((await viaProxy(egress, `http://vault.test:${port}/x`, { method: 'POST', body: 'data' })).body);
+    const injected = JSON.parse(
+      (await viaProxy(egress, `http://vault.test:${port}/x`, { method: 'POST', body: 'data' })).body,
+    );
     expect(injected.headers.authorization).toBe('Bearer from-the-vault');
     expect(injected.body).toBe('data+signed');
     expect(injected.headers['content-length']).toBe('11');
@@ -263,7 +329,9 @@ describe('egress proxy: attachments', () => {
       NO_PROXY: 'localhost,127.0.0.1,::1',
       BOSUN_EGRESS_SOCKET: '/run/bosun/proxy.sock',
     });
-    expect(egress.bridge).toBe('exec socat TCP-LISTEN:3128,bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:/run/bosun/proxy.sock');
+    expect(egress.bridge).toBe(
+      'exec socat TCP-LISTEN:3128,bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:/run/bosun/proxy.sock',
+    );
     expect(proxy.attached).toBeGreaterThan(0);
     const other = await attach(limited(['api.allowed.test']));
     expect(other.socketDir).not.toBe(egress.socketDir);
@@ -275,7 +343,9 @@ describe('egress proxy: attachments', () => {
 
   it('refuse a run directory too long for a Unix socket path', async () => {
     const long = createEgressProxy({ runDir: join(tmpdir(), 'x'.repeat(90)) });
-    await expect(long.attach({ sessionId: 's', environmentId: 'e' }, limited(['a.test']))).rejects.toThrow(/longer than 107 bytes/);
+    await expect(long.attach({ sessionId: 's', environmentId: 'e' }, limited(['a.test']))).rejects.toThrow(
+      /longer than 107 bytes/,
+    );
     await long.close();
     rmSync(join(tmpdir(), 'x'.repeat(90)), { recursive: true, force: true });
   });

@@ -1,34 +1,29 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { TLSSocket } from 'node:tls';
-import { addressRefusal } from './addressGuard.js';
-import { countBytes, errorCode, refuse, refuseTunnel } from './forward.js';
-import {
-  formatAuthority,
-  formatRule,
-  type HostRule,
-  matchRule,
-  parseAuthority,
-  parseHostRule,
-} from './hostRules.js';
-import { type DiscoveredSources, discoverPackageSources, packageRules } from './packageHosts.js';
+import { refuse, refuseTunnel } from './forward.js';
+import { parseAuthority } from './hostRules.js';
+import { type DiscoveredSources, discoverPackageSources } from './packageHosts.js';
 import { createResolver, type Resolver } from './resolver.js';
-import { createUpstream, forwardRequest } from './upstream.js';
-import {
-  BRIDGE_PORT,
-  type EgressInterceptor,
-  type EgressLogEntry,
-  type EgressSession,
-  type EgressTarget,
-  type NetworkPolicy,
-  SANDBOX_SOCKET_DIR,
-  type SandboxEgress,
-  SOCKET_NAME,
-  type TlsInterception,
+import { policyRules, type Route, route, type SessionRules } from './routing.js';
+import { BRIDGE_COMMAND, BRIDGE_READY, proxyEnv, writeCaFiles } from './sandboxEnv.js';
+import { openTunnel } from './tunnel.js';
+import type {
+  EgressInterceptor,
+  EgressLogEntry,
+  EgressSession,
+  EgressTarget,
+  NetworkPolicy,
+  SandboxEgress,
+  TlsInterception,
 } from './types.js';
+import { SOCKET_NAME } from './types.js';
+import { createUpstream, forwardRequest } from './upstream.js';
+
+export { BRIDGE_READY } from './sandboxEnv.js';
 
 export interface EgressProxyOptions {
   /**
@@ -72,22 +67,15 @@ export interface EgressProxyServer {
 
 interface Attachment {
   session: EgressSession;
-  rules: HostRule[] | 'unrestricted';
+  rules: SessionRules;
   denials: string[];
   sockets: Set<Socket>;
 }
 
-type Decision = { allowed: true; reason: string; explicit: boolean } | { allowed: false; reason: string };
+type Kind = EgressLogEntry['kind'];
 
 const MAX_SOCKET_PATH = 107;
 const MAX_DENIALS = 20;
-const PROXY_URL = `http://127.0.0.1:${BRIDGE_PORT}`;
-/** In /proc/net/tcp (the sandbox's own network namespace) 0100007F:0C38 is 127.0.0.1:3128; state 0A is LISTEN. */
-const LISTENING = ` 0100007F:${BRIDGE_PORT.toString(16).toUpperCase().padStart(4, '0')} 00000000:0000 0A `;
-export const BRIDGE_READY =
-  'if command -v socat >/dev/null; then for _ in {1..400}; do ' +
-  `grep -qs '${LISTENING}' /proc/net/tcp && break; sleep 0.005; done; fi`;
-const SYSTEM_CA_BUNDLES = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt'];
 
 /**
  * Bosun's egress proxy. Each attached sandbox gets its own Unix socket, so the socket a request
@@ -115,61 +103,61 @@ export function createEgressProxy(options: EgressProxyOptions): EgressProxyServe
     return sources.value;
   };
 
+  const logFor =
+    (attachment: Attachment, kind: Kind, method: string, host: string, port: number, reason: string) =>
+    (partial: Partial<EgressLogEntry>) =>
+      log({
+        time: new Date().toISOString(),
+        sessionId: attachment.session.sessionId,
+        environmentId: attachment.session.environmentId,
+        kind,
+        method,
+        host,
+        port,
+        decision: 'allowed',
+        reason,
+        ...partial,
+      });
+
+  const routeFor = (attachment: Attachment, host: string, port: number) =>
+    route(attachment.rules, host, port, resolver, sessionHosts.get(attachment.session.sessionId));
+
+  /** Logs a refusal (and remembers a policy one for the tool result); the caller answers the sandbox. */
+  const refused = (
+    attachment: Attachment,
+    kind: Kind,
+    method: string,
+    host: string,
+    port: number,
+    routed: Route & { ok: false },
+  ) => {
+    const write = logFor(attachment, kind, method, host, port, routed.reason);
+    if (routed.status === 403) {
+      if (attachment.denials.length < MAX_DENIALS && !attachment.denials.includes(routed.reason)) {
+        attachment.denials.push(routed.reason);
+      }
+      write({ decision: 'denied' });
+    } else write({ reason: 'permitted', error: routed.reason });
+  };
+
   // Intercepted tunnels are TLS-terminated and their requests fed to this inner server.
-  const tunnelTargets = new WeakMap<Socket, { attachment: Attachment; target: EgressTarget; address: string; reason: string }>();
+  const tunnelled = new WeakMap<
+    Socket,
+    { attachment: Attachment; target: EgressTarget; address: string; reason: string }
+  >();
   const inner = createServer((req, res) => {
-    const tunnelled = tunnelTargets.get(req.socket);
-    if (!tunnelled) return void res.destroy();
-    const { attachment, target, address, reason } = tunnelled;
+    const tunnel = tunnelled.get(req.socket);
+    if (!tunnel) return void res.destroy();
+    const { attachment, target, address, reason } = tunnel;
     forwardRequest(req, res, {
       target,
       address,
       intercepted: true,
       interceptor: options.interceptor,
       upstream,
-      log: (partial) =>
-        log(entry(attachment, 'connect', req.method ?? 'GET', target.host, target.port, { decision: 'allowed', reason, ...partial })),
+      log: logFor(attachment, 'connect', req.method ?? 'GET', target.host, target.port, reason),
     }).catch(() => res.destroy());
   });
-
-  const decide = (attachment: Attachment, host: string, port: number): Decision => {
-    if (attachment.rules === 'unrestricted') return { allowed: true, reason: 'unrestricted', explicit: false };
-    const rule = matchRule(attachment.rules, host, port);
-    if (rule) return { allowed: true, reason: formatRule(rule), explicit: true };
-    const hostListed = attachment.rules.some((r) => matchRule([{ ...r, port: null }], host, port));
-    return { allowed: false, reason: `egress denied: ${formatAuthority(host, hostListed ? port : null)} is not in allowed_hosts` };
-  };
-
-  /** The address to dial, or why not: 403 for a policy refusal, 502 when the name does not resolve. */
-  const route = async (
-    attachment: Attachment,
-    host: string,
-    port: number,
-  ): Promise<{ ok: true; address: string; reason: string } | { ok: false; status: number; reason: string }> => {
-    const decision = decide(attachment, host, port);
-    if (!decision.allowed) return { ok: false, status: 403, reason: decision.reason };
-    let resolution;
-    try {
-      const pinned = sessionHosts.get(attachment.session.sessionId)?.get(host);
-      resolution = pinned ? { addresses: [pinned], source: 'hosts' as const } : await resolver.resolve(host);
-    } catch (error) {
-      return { ok: false, status: 502, reason: `egress failed: ${host} could not be resolved (${errorCode(error)})` };
-    }
-    let refusal: { address: string; what: string } | null = null;
-    for (const address of resolution.addresses) {
-      const what = addressRefusal(address, { trusted: resolution.source === 'hosts', explicitlyAllowed: decision.explicit });
-      if (!what) return { ok: true, address, reason: decision.reason };
-      refusal ??= { address, what };
-    }
-    if (!refusal) return { ok: false, status: 502, reason: `egress failed: ${host} has no address` };
-    const subject = resolution.source === 'literal' ? `${refusal.address} is` : `${formatAuthority(host)} resolves to ${refusal.address},`;
-    return { ok: false, status: 403, reason: `egress denied: ${subject} ${refusal.what}, which sandboxes may not reach` };
-  };
-
-  const denied = (attachment: Attachment, kind: 'http' | 'connect', method: string, host: string, port: number, reason: string) => {
-    if (attachment.denials.length < MAX_DENIALS && !attachment.denials.includes(reason)) attachment.denials.push(reason);
-    log(entry(attachment, kind, method, host, port, { decision: 'denied', reason }));
-  };
 
   const onRequest = async (attachment: Attachment, req: IncomingMessage, res: ServerResponse) => {
     const method = req.method ?? 'GET';
@@ -190,10 +178,9 @@ export function createEgressProxy(options: EgressProxyOptions): EgressProxyServe
       return;
     }
     const { host, port } = authority;
-    const routed = await route(attachment, host, port);
+    const routed = await routeFor(attachment, host, port);
     if (!routed.ok) {
-      if (routed.status === 403) denied(attachment, 'http', method, host, port, routed.reason);
-      else log(entry(attachment, 'http', method, host, port, { decision: 'allowed', reason: 'resolution', error: routed.reason }));
+      refused(attachment, 'http', method, host, port, routed);
       refuse(res, routed.status, routed.reason);
       return;
     }
@@ -206,7 +193,7 @@ export function createEgressProxy(options: EgressProxyOptions): EgressProxyServe
       interceptor: options.interceptor,
       upstream,
       path: `${url.pathname}${url.search}`,
-      log: (partial) => log(entry(attachment, 'http', method, host, port, { decision: 'allowed', reason: routed.reason, ...partial })),
+      log: logFor(attachment, 'http', method, host, port, routed.reason),
     });
   };
 
@@ -218,88 +205,56 @@ export function createEgressProxy(options: EgressProxyOptions): EgressProxyServe
       return;
     }
     const { host, port } = authority;
-    const routed = await route(attachment, host, port);
+    const routed = await routeFor(attachment, host, port);
     if (!routed.ok) {
-      if (routed.status === 403) denied(attachment, 'connect', 'CONNECT', host, port, routed.reason);
-      else log(entry(attachment, 'connect', 'CONNECT', host, port, { decision: 'allowed', reason: 'resolution', error: routed.reason }));
+      refused(attachment, 'connect', 'CONNECT', host, port, routed);
       refuseTunnel(socket, routed.status, routed.reason);
       return;
     }
     const target = egressTarget(attachment, host, port, 'https');
     if (options.interceptor && options.tls && (await options.interceptor.intercepts(target))) {
-      // Terminate TLS with a leaf of the installation CA; requests go through the interceptor.
+      // Terminate TLS with a leaf of the installation CA; each request then goes through the interceptor.
       const secureContext = await options.tls.secureContext(host);
       socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       if (head.length > 0) socket.unshift(head);
       const tlsSocket = new TLSSocket(socket, { isServer: true, secureContext, ALPNProtocols: ['http/1.1'] });
       tlsSocket.on('error', () => socket.destroy());
-      tunnelTargets.set(tlsSocket, { attachment, target, address: routed.address, reason: routed.reason });
+      tunnelled.set(tlsSocket, { attachment, target, address: routed.address, reason: routed.reason });
       inner.emit('connection', tlsSocket);
       return;
     }
-    tunnel(attachment, socket, head, host, port, routed.address, routed.reason);
-  };
-
-  const tunnel = (attachment: Attachment, socket: Socket, head: Buffer, host: string, port: number, address: string, reason: string) => {
-    const started = Date.now();
-    const upstreamSocket = connect({ host: address, port });
-    attachment.sockets.add(upstreamSocket);
-    let established = false;
-    let failure: string | undefined;
-    const timer = setTimeout(() => upstreamSocket.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })), connectTimeoutMs);
-    const out = countBytes(socket);
-    const back = countBytes(upstreamSocket);
-    socket.pause();
-    upstreamSocket.once('connect', () => {
-      clearTimeout(timer);
-      established = true;
-      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      if (head.length > 0) upstreamSocket.write(head);
-      socket.pipe(upstreamSocket);
-      upstreamSocket.pipe(socket);
-      socket.resume();
-    });
-    upstreamSocket.on('error', (error) => {
-      clearTimeout(timer);
-      failure = `egress failed: could not connect to ${formatAuthority(host, port)} (${errorCode(error)})`;
-      if (established) socket.destroy();
-      else refuseTunnel(socket, 502, failure);
-    });
-    socket.on('close', () => upstreamSocket.destroy());
-    upstreamSocket.on('close', () => {
-      attachment.sockets.delete(upstreamSocket);
-      if (established) socket.end();
-      log(
-        entry(attachment, 'connect', 'CONNECT', host, port, {
-          decision: 'allowed',
-          reason,
-          address,
-          bytesOut: out.bytes,
-          bytesIn: back.bytes,
-          durationMs: Date.now() - started,
-          ...(failure ? { error: failure } : {}),
-        }),
-      );
+    openTunnel({
+      socket,
+      head,
+      host,
+      port,
+      address: routed.address,
+      connectTimeoutMs,
+      track: attachment.sockets,
+      log: logFor(attachment, 'connect', 'CONNECT', host, port, routed.reason),
     });
   };
 
-  const caFiles = (socketDir: string): Record<string, string> => {
-    if (!options.tls) return {};
-    writeFileSync(join(socketDir, 'ca.pem'), options.tls.caCertPem, { mode: 0o644 });
-    const system = SYSTEM_CA_BUNDLES.find((path) => existsSync(path));
-    const bundle = `${system ? readFileSync(system, 'utf8') : ''}\n${options.tls.caCertPem}`;
-    writeFileSync(join(socketDir, 'ca-bundle.pem'), bundle, { mode: 0o644 });
-    const ca = `${SANDBOX_SOCKET_DIR}/ca.pem`;
-    const all = `${SANDBOX_SOCKET_DIR}/ca-bundle.pem`;
-    return {
-      NODE_EXTRA_CA_CERTS: ca,
-      SSL_CERT_FILE: all,
-      CURL_CA_BUNDLE: all,
-      REQUESTS_CA_BUNDLE: all,
-      PIP_CERT: all,
-      GIT_SSL_CAINFO: all,
-      npm_config_cafile: all,
-    };
+  const listen = async (attachment: Attachment, socketPath: string): Promise<Server> => {
+    const server = createServer((req, res) => void onRequest(attachment, req, res).catch(() => res.destroy()));
+    server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+      void onConnect(attachment, req, socket, head).catch(() => socket.destroy());
+    });
+    server.on('upgrade', (_req: IncomingMessage, socket: Socket) => {
+      refuseTunnel(socket, 501, 'egress: plain-HTTP upgrades (ws://) are not supported; use wss:// or https://');
+    });
+    server.on('connection', (socket: Socket) => {
+      attachment.sockets.add(socket);
+      socket.once('close', () => attachment.sockets.delete(socket));
+    });
+    server.maxConnections = options.maxConnectionsPerSandbox ?? 256;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(socketPath, () => resolve());
+    });
+    // Sandboxes run as their own uids; the unguessable directory name (in a 0711 parent) is the gate.
+    chmodSync(socketPath, 0o666);
+    return server;
   };
 
   return {
@@ -322,35 +277,27 @@ export function createEgressProxy(options: EgressProxyOptions): EgressProxyServe
       const socketDir = join(options.runDir, randomBytes(12).toString('hex'));
       const socketPath = join(socketDir, SOCKET_NAME);
       if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH) {
-        throw new Error(`egress: the socket path ${socketPath} is longer than ${MAX_SOCKET_PATH} bytes; choose a shorter egress run directory`);
+        throw new Error(
+          `egress: the socket path ${socketPath} is longer than ${MAX_SOCKET_PATH} bytes; choose a shorter egress run directory`,
+        );
       }
       mkdirSync(socketDir, { mode: 0o755 });
       chmodSync(socketDir, 0o755);
-      const caEnv = caFiles(socketDir);
-      const server = createServer((req, res) => void onRequest(attachment, req, res).catch(() => res.destroy()));
-      server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => {
-        void onConnect(attachment, req, socket, head).catch(() => socket.destroy());
-      });
-      server.on('upgrade', (_req: IncomingMessage, socket: Socket) => {
-        refuseTunnel(socket, 501, 'egress: plain-HTTP upgrades (ws://) are not supported; use wss:// or https://');
-      });
-      server.on('connection', (socket: Socket) => {
-        attachment.sockets.add(socket);
-        socket.once('close', () => attachment.sockets.delete(socket));
-      });
-      server.maxConnections = options.maxConnectionsPerSandbox ?? 256;
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(socketPath, () => resolve());
-      });
-      chmodSync(socketPath, 0o666);
+      let server: Server;
+      try {
+        server = await listen(attachment, socketPath);
+      } catch (error) {
+        rmSync(socketDir, { recursive: true, force: true });
+        throw error;
+      }
+      const caEnv = options.tls ? writeCaFiles(socketDir, options.tls.caCertPem) : {};
       const record = { server, attachment, socketDir };
       servers.add(record);
       let detached = false;
       return {
         socketDir,
         env: proxyEnv({ ...env, ...caEnv }),
-        bridge: `exec socat TCP-LISTEN:${BRIDGE_PORT},bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:${SANDBOX_SOCKET_DIR}/${SOCKET_NAME}`,
+        bridge: BRIDGE_COMMAND,
         ready: BRIDGE_READY,
         drainDenials: () => attachment.denials.splice(0),
         detach: async () => {
@@ -371,37 +318,6 @@ export function createEgressProxy(options: EgressProxyOptions): EgressProxyServe
   };
 }
 
-async function policyRules(
-  policy: NetworkPolicy,
-  packageSources: () => Promise<DiscoveredSources>,
-): Promise<{ rules: HostRule[] | 'unrestricted'; env: Record<string, string> }> {
-  if (policy.type === 'unrestricted') return { rules: 'unrestricted', env: {} };
-  const rules = policy.allowedHosts.flatMap((entry) => parseHostRule(entry, 'allowed_hosts') ?? []);
-  const env: Record<string, string> = {};
-  if (policy.allowPackageManagers) {
-    const { sources } = await packageSources();
-    rules.push(...packageRules(sources));
-    // The sandbox's npm cannot read the server user's npmrc: hand it the registry that was opened, so mirrors work.
-    const npm = sources.find((source) => source.origin === 'npm config registry');
-    if (npm) env['npm_config_registry'] = npm.url;
-  }
-  // allow_mcp_servers opens nothing here: MCP servers are called by the server's MCP client, never from a sandbox.
-  return { rules, env };
-}
-
-function proxyEnv(extra: Record<string, string>): Record<string, string> {
-  return {
-    HTTP_PROXY: PROXY_URL,
-    HTTPS_PROXY: PROXY_URL,
-    http_proxy: PROXY_URL,
-    https_proxy: PROXY_URL,
-    NO_PROXY: 'localhost,127.0.0.1,::1',
-    no_proxy: 'localhost,127.0.0.1,::1',
-    BOSUN_EGRESS_SOCKET: `${SANDBOX_SOCKET_DIR}/${SOCKET_NAME}`,
-    ...extra,
-  };
-}
-
 async function closeServer(record: { server: Server; attachment: Attachment; socketDir: string }): Promise<void> {
   const closed = new Promise<void>((resolve) => record.server.close(() => resolve()));
   for (const socket of record.attachment.sockets) socket.destroy();
@@ -411,25 +327,6 @@ async function closeServer(record: { server: Server; attachment: Attachment; soc
 }
 
 function egressTarget(attachment: Attachment, host: string, port: number, scheme: 'http' | 'https'): EgressTarget {
-  return { sessionId: attachment.session.sessionId, environmentId: attachment.session.environmentId, host, port, scheme };
-}
-
-function entry(
-  attachment: Attachment,
-  kind: 'http' | 'connect',
-  method: string,
-  host: string,
-  port: number,
-  rest: Partial<EgressLogEntry> & Pick<EgressLogEntry, 'decision' | 'reason'>,
-): EgressLogEntry {
-  return {
-    time: new Date().toISOString(),
-    sessionId: attachment.session.sessionId,
-    environmentId: attachment.session.environmentId,
-    kind,
-    method,
-    host,
-    port,
-    ...rest,
-  };
+  const { sessionId, environmentId } = attachment.session;
+  return { sessionId, environmentId, host, port, scheme };
 }

@@ -102,6 +102,7 @@ export function countBytes(stream: NodeJS.ReadableStream): { readonly bytes: num
 
 /** The network error code of a failure, for messages (`ECONNREFUSED`, `ENOTFOUND`, `ETIMEDOUT`). */
 export function errorCode(error: unknown): string {
-  if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string') return error.code;
+  if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string')
+    return error.code;
   return error instanceof Error ? error.message : String(error);
 }

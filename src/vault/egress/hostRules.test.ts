@@ -5,7 +5,12 @@ const rule = (entry: string) => parseHostRule(entry, 'allowed_hosts');
 
 describe('allowed_hosts entries', () => {
   it('parse host names, ports, wildcards, IP addresses and URLs', () => {
-    expect(rule('api.example.com')).toEqual({ host: 'api.example.com', wildcard: false, port: null, source: 'allowed_hosts' });
+    expect(rule('api.example.com')).toEqual({
+      host: 'api.example.com',
+      wildcard: false,
+      port: null,
+      source: 'allowed_hosts',
+    });
     expect(rule(' API.Example.COM. ')).toMatchObject({ host: 'api.example.com', port: null });
     expect(rule('api.example.com:8443')).toMatchObject({ host: 'api.example.com', port: 8443 });
     expect(rule('*.example.com')).toMatchObject({ host: 'example.com', wildcard: true });
@@ -18,7 +23,16 @@ describe('allowed_hosts entries', () => {
   });
 
   it('allow nothing when they cannot be parsed', () => {
-    for (const bad of ['', '*', 'a b.com', 'example.com:99999', 'example.com:http', '*.10.0.0.1', 'exa_mple.com', '*.*.com']) {
+    for (const bad of [
+      '',
+      '*',
+      'a b.com',
+      'example.com:99999',
+      'example.com:http',
+      '*.10.0.0.1',
+      'exa_mple.com',
+      '*.*.com',
+    ]) {
       expect(rule(bad), bad).toBeNull();
     }
   });

@@ -64,10 +64,19 @@ describe('apt sources', () => {
     const apt = tempDir();
     mkdirSync(join(apt, 'sources.list.d'));
     writeFileSync(join(apt, 'sources.list'), 'deb http://main.mirror.test/debian bookworm main\n');
-    writeFileSync(join(apt, 'sources.list.d', 'a.sources'), 'Types: deb\nURIs: https://a.mirror.test/debian\nSuites: x\n');
-    writeFileSync(join(apt, 'sources.list.d', 'b.list'), 'deb mirror+http://b.mirror.test/list bookworm main\ndeb file:///srv/repo ./\n');
+    writeFileSync(
+      join(apt, 'sources.list.d', 'a.sources'),
+      'Types: deb\nURIs: https://a.mirror.test/debian\nSuites: x\n',
+    );
+    writeFileSync(
+      join(apt, 'sources.list.d', 'b.list'),
+      'deb mirror+http://b.mirror.test/list bookworm main\ndeb file:///srv/repo ./\n',
+    );
     writeFileSync(join(apt, 'sources.list.d', 'c.list.disabled-by-farm'), 'deb https://disabled.test/ x main\n');
-    writeFileSync(join(apt, 'sources.list.d', 'd.list'), 'deb http://user:pass@private.mirror.test/debian bookworm main\n');
+    writeFileSync(
+      join(apt, 'sources.list.d', 'd.list'),
+      'deb http://user:pass@private.mirror.test/debian bookworm main\n',
+    );
     const sources = aptSources(apt);
     expect(sources.map((s) => s.url)).toEqual([
       'http://main.mirror.test/debian',
@@ -75,7 +84,11 @@ describe('apt sources', () => {
       'http://b.mirror.test/list',
       'http://private.mirror.test/debian',
     ]);
-    expect(sources[1]).toEqual({ manager: 'apt', url: 'https://a.mirror.test/debian', origin: join(apt, 'sources.list.d', 'a.sources') });
+    expect(sources[1]).toEqual({
+      manager: 'apt',
+      url: 'https://a.mirror.test/debian',
+      origin: join(apt, 'sources.list.d', 'a.sources'),
+    });
     expect(packageRules(sources).map((r) => [r.host, r.port, r.source])).toEqual([
       ['main.mirror.test', 80, 'package_managers: apt'],
       ['a.mirror.test', 443, 'package_managers: apt'],

@@ -38,7 +38,8 @@ const SANDBOX_SEARCH_PATH = '/usr/local/bin:/usr/bin:/bin';
  */
 export async function discoverPackageSources(options: PackageSourcesOptions = {}): Promise<DiscoveredSources> {
   const searchPath = options.searchPath ?? SANDBOX_SEARCH_PATH;
-  const run = (file: string, args: string[]) => runQuiet(file, args, options.env ?? process.env, options.timeoutMs ?? 15_000);
+  const run = (file: string, args: string[]) =>
+    runQuiet(file, args, options.env ?? process.env, options.timeoutMs ?? 15_000);
   const problems: string[] = [];
   const collect = async (manager: string, read: () => Promise<PackageSource[]> | PackageSource[]) => {
     try {
@@ -148,7 +149,10 @@ const PIP_DEFAULT_INDEX =
   'import json\nfrom pip._internal.models.index import PyPI\n' +
   'print(json.dumps([PyPI.simple_url, "https://" + PyPI.file_storage_domain + "/"]))';
 
-async function pipSources(python: string, run: (file: string, args: string[]) => Promise<string>): Promise<PackageSource[]> {
+async function pipSources(
+  python: string,
+  run: (file: string, args: string[]) => Promise<string>,
+): Promise<PackageSource[]> {
   const listed = await run(python, ['-m', 'pip', 'config', 'list']);
   const sources: PackageSource[] = [];
   let hasIndex = false;
@@ -223,9 +227,19 @@ function readable(path: string): boolean {
 function runQuiet(file: string, args: string[], env: NodeJS.ProcessEnv, timeout: number): Promise<string> {
   return new Promise((resolve, reject) => {
     // cwd '/': a project's own .npmrc or pip.conf in the server's cwd is not the machine's configuration
-    execFile(file, args, { env, timeout, cwd: '/', maxBuffer: 4 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${file} ${args.slice(0, 3).join(' ')} failed: ${stderr.trim().split('\n').pop() || error.message}`));
-      else resolve(stdout);
-    });
+    execFile(
+      file,
+      args,
+      { env, timeout, cwd: '/', maxBuffer: 4 * 1024 * 1024, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        if (error)
+          reject(
+            new Error(
+              `${file} ${args.slice(0, 3).join(' ')} failed: ${stderr.trim().split('\n').pop() || error.message}`,
+            ),
+          );
+        else resolve(stdout);
+      },
+    );
   });
 }

@@ -57,7 +57,12 @@ export async function runEgressSelfTest(deps: {
     environmentId: 'env_egress_selftest',
     environmentConfig: {
       type: 'cloud',
-      networking: { type: 'limited', allowed_hosts: [ALLOWED, '127.0.0.1'], allow_package_managers: false, allow_mcp_servers: false },
+      networking: {
+        type: 'limited',
+        allowed_hosts: [ALLOWED, '127.0.0.1'],
+        allow_package_managers: false,
+        allow_mcp_servers: false,
+      },
     },
   };
   const undo = deps.proxy.overrideHosts(session.sessionId, { [ALLOWED]: '127.0.0.1', [DENIED]: '127.0.0.1' });
@@ -89,7 +94,11 @@ export async function runEgressSelfTest(deps: {
  * Wraps hands so that untrusted tools wait for the self-test (fail closed while it runs) and are
  * refused with an explanation when it failed. Other tools and members pass through.
  */
-export function gateUntrustedTools<H extends Hands>(hands: H, selfTest: Promise<EgressSelfTest>, tools = UNTRUSTED_TOOLS): H {
+export function gateUntrustedTools<H extends Hands>(
+  hands: H,
+  selfTest: Promise<EgressSelfTest>,
+  tools = UNTRUSTED_TOOLS,
+): H {
   const verdict = selfTest.catch((error: unknown) => notRun(`the self-test crashed: ${String(error)}`, Date.now()));
   return {
     ...hands,
@@ -115,7 +124,12 @@ export function gateUntrustedTools<H extends Hands>(hands: H, selfTest: Promise<
 }
 
 /** What `bosun doctor` prints for the self-test (its `Check` shape). */
-export function selfTestCheck(result: EgressSelfTest): { name: string; ok: boolean | 'degraded'; detail: string; hint?: string } {
+export function selfTestCheck(result: EgressSelfTest): {
+  name: string;
+  ok: boolean | 'degraded';
+  detail: string;
+  hint?: string;
+} {
   if (!result.ok) {
     const failed = result.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
     return {
@@ -153,7 +167,8 @@ export function readSelfTestReport(path: string): EgressSelfTest | null {
 }
 
 function probeScript(canary: number, target: number): string {
-  const request = (line: string, host: string) => `'${line} HTTP/1.1\\r\\nHost: ${host}\\r\\nConnection: close\\r\\n\\r\\n'`;
+  const request = (line: string, host: string) =>
+    `'${line} HTTP/1.1\\r\\nHost: ${host}\\r\\nConnection: close\\r\\n\\r\\n'`;
   return [
     // bash's own /dev/tcp: no curl needed, and no proxy variables consulted
     `if (exec 3<>/dev/tcp/127.0.0.1/${canary}) 2>/dev/null; then echo direct=open; else echo direct=closed; fi`,
@@ -183,10 +198,18 @@ function evaluate(result: ToolResult, canaryConnections: number, started: number
   const check = (name: SelfTestCheck['name'], ok: boolean, detail: string): SelfTestCheck => ({ name, ok, detail });
   const status = (name: string) => lines.get(name) || 'no answer';
   const checks = [
-    check('direct', lines.get('direct') === 'closed' && canaryConnections === 0, `direct connection ${lines.get('direct') === 'closed' ? 'refused' : 'OPENED'}${leak}`),
+    check(
+      'direct',
+      lines.get('direct') === 'closed' && canaryConnections === 0,
+      `direct connection ${lines.get('direct') === 'closed' ? 'refused' : 'OPENED'}${leak}`,
+    ),
     check('denied-host', refused(lines.get('denied-host')) && canaryConnections === 0, status('denied-host')),
     check('denied-tunnel', refused(lines.get('denied-tunnel')) && canaryConnections === 0, status('denied-tunnel')),
-    check('loopback-via-proxy', refused(lines.get('loopback-via-proxy')) && canaryConnections === 0, status('loopback-via-proxy')),
+    check(
+      'loopback-via-proxy',
+      refused(lines.get('loopback-via-proxy')) && canaryConnections === 0,
+      status('loopback-via-proxy'),
+    ),
   ];
   const works = /^HTTP\/1\.[01] 200 /.test(lines.get('allowed-host') ?? '');
   checks.push(check('allowed-host', works, status('allowed-host')));
@@ -198,14 +221,25 @@ function evaluate(result: ToolResult, canaryConnections: number, started: number
     checks,
     summary: ok
       ? 'a direct connection and denied hosts were refused'
-      : `something got through: ${checks.filter((c) => !c.ok && c.name !== 'allowed-host').map((c) => c.name).join(', ')}`,
+      : `something got through: ${checks
+          .filter((c) => !c.ok && c.name !== 'allowed-host')
+          .map((c) => c.name)
+          .join(', ')}`,
     at: new Date().toISOString(),
     durationMs: Date.now() - started,
   };
 }
 
 function notRun(summary: string, started: number): EgressSelfTest {
-  return { ok: false, ran: false, egressWorks: false, checks: [], summary, at: new Date().toISOString(), durationMs: Date.now() - started };
+  return {
+    ok: false,
+    ran: false,
+    egressWorks: false,
+    checks: [],
+    summary,
+    at: new Date().toISOString(),
+    durationMs: Date.now() - started,
+  };
 }
 
 function listen(server: Server | ReturnType<typeof createHttpServer>): Promise<number> {

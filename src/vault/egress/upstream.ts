@@ -55,7 +55,10 @@ export async function forwardRequest(req: IncomingMessage, res: ServerResponse, 
       refuse(res, 413, `egress: request bodies to ${authority} are limited to ${MAX_INTERCEPTED_BODY} bytes`);
       return;
     }
-    const rewritten = await spec.interceptor.rewrite({ method, url: `${target.scheme}://${authority}${path}`, headers, body }, target);
+    const rewritten = await spec.interceptor.rewrite(
+      { method, url: `${target.scheme}://${authority}${path}`, headers, body },
+      target,
+    );
     method = rewritten.method;
     body = rewritten.body;
     headers = withLength(rewritten.headers, body.length);
@@ -69,13 +72,20 @@ export async function forwardRequest(req: IncomingMessage, res: ServerResponse, 
     path,
     headers,
     ...(target.scheme === 'https'
-      ? { agent: upstream.https, ...(isIP(target.host) === 0 ? { servername: target.host } : {}), ...(upstream.ca ? { ca: upstream.ca } : {}) }
+      ? {
+          agent: upstream.https,
+          ...(isIP(target.host) === 0 ? { servername: target.host } : {}),
+          ...(upstream.ca ? { ca: upstream.ca } : {}),
+        }
       : { agent: upstream.http }),
   });
   let timer: NodeJS.Timeout | undefined;
   upstreamReq.on('socket', (socket) => {
     if (!socket.connecting) return;
-    timer = setTimeout(() => upstreamReq.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })), upstream.connectTimeoutMs);
+    timer = setTimeout(
+      () => upstreamReq.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })),
+      upstream.connectTimeoutMs,
+    );
     socket.once('connect', () => clearTimeout(timer));
   });
 
