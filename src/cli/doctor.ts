@@ -1,4 +1,5 @@
 import { probeIsolation } from '../hands/probe.js';
+import { egressChecks } from './doctorEgress.js';
 import type { ServerConfig } from '../server/config.js';
 
 interface Check {
@@ -40,6 +41,7 @@ async function checkSqlite(): Promise<Check> {
 /** Prints one line per check; exit code 1 when any check fails. */
 export async function runDoctor(config: ServerConfig): Promise<number> {
   const checks: Check[] = [checkNode(), await checkSqlite(), ...probeIsolation({ dataDir: config.dataDir })];
+  if (checks.every((check) => check.ok !== false)) checks.push(...(await egressChecks(config)));
   for (const check of checks) {
     const mark = check.ok === true ? 'ok  ' : check.ok === 'degraded' ? 'WARN' : 'FAIL';
     process.stdout.write(`${mark} ${check.name}: ${check.detail}\n`);

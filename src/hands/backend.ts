@@ -1,6 +1,7 @@
 import type { Sandbox } from '../core/hands.js';
 import type { EgressAttachment } from './egress.js';
 import type { SandboxLimits } from './limits.js';
+import type { PackageLayer } from './packages/packageLayer.js';
 
 export interface ProvisionSpec {
   sessionId: string;
@@ -9,6 +10,8 @@ export interface ProvisionSpec {
   limits: SandboxLimits;
   /** The egress hook; null means no network at all. */
   egress: EgressAttachment | null;
+  /** The environment's installed packages, if it lists any: read-only, shared between sessions. */
+  packages?: PackageLayer | null;
 }
 
 /** A sandbox Hands can also stop (disk guard) and ask whether anything runs in it. */

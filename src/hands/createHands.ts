@@ -7,6 +7,8 @@ import { DiskGuard } from './diskGuard.js';
 import type { EgressProxy } from './egress.js';
 import { resolveLimits, type SandboxLimits } from './limits.js';
 import { createLocalBackend, LOCAL_BACKEND_WARNING } from './local/localBackend.js';
+import { PackageInstallError } from './packages/packageInstallError.js';
+import type { PackageLayers } from './packages/packageLayers.js';
 import { ResultStore } from './resultStore.js';
 import { SessionSandboxes } from './sessionSandboxes.js';
 import { AGENT_TOOLSET, runTool, type ToolContext } from './toolset/index.js';
@@ -24,6 +26,8 @@ export interface CreateHandsOptions {
   maxFileBytes?: number;
   /** The egress proxy; without one every sandbox has no network at all. */
   egress?: EgressProxy;
+  /** Installs environments' `config.packages`; without it, environments' packages are ignored (with a warning). */
+  packages?: PackageLayers;
   bubblewrap?: Omit<BubblewrapOptions, 'handsRoot' | 'dataDir'>;
   logger?: { warn(message: string): void };
 }
@@ -58,6 +62,7 @@ export function createHands(options: CreateHandsOptions): BosunHands {
     options.egress,
     (message) => logger.warn(message),
     () => guard.start(),
+    options.packages,
   );
 
   const run = async (
@@ -131,6 +136,7 @@ async function explainUnavailable(tool: string, sandbox: Promise<ManagedSandbox>
   try {
     return await sandbox;
   } catch (error) {
+    if (error instanceof PackageInstallError) throw new ToolError(`${tool}: ${error.message}`);
     if (!(error instanceof SandboxUnavailableError)) throw error;
     throw new ToolError(`${tool} is not available: ${error.message}. The server operator can ${error.hint}.`);
   }

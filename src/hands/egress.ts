@@ -24,6 +24,11 @@ export interface EgressAttachment {
   /** A shell line run in the background before the first command, e.g. the socat bridge. */
   bridge: string;
   /**
+   * A shell line to run in the foreground right after starting `bridge`: it returns once the
+   * bridge listens (≈7 ms; bounded), so a fast first command (bash's /dev/tcp) cannot race it.
+   */
+  ready?: string;
+  /**
    * Explanations of connections refused since the last call ("egress denied: x is not in
    * allowed_hosts"), appended to the tool result that caused them: clients often show only a 403.
    */

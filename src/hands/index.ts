@@ -3,5 +3,6 @@ export { type BosunHands, type CreateHandsOptions, createHands } from './createH
 export type { EgressAttachment, EgressProxy, NetworkPolicy } from './egress.js';
 export { DEFAULT_LIMITS, type SandboxLimits } from './limits.js';
 export { LOCAL_BACKEND_WARNING } from './local/localBackend.js';
+export { PackageLayers, type PackageLayersOptions } from './packages/packageLayers.js';
 export { type IsolationCheck, probeIsolation } from './probe.js';
 export { AGENT_TOOLSET_SPECS } from './toolset/index.js';

@@ -80,7 +80,7 @@ function namespaces(bwrap: string): IsolationCheck {
     ok: missing.length === 0 && interfaces === 1,
     detail:
       `new ${fresh.join(', ')} namespaces; nested user namespaces disabled; ` +
-      `network: ${interfaces === 1 ? 'loopback only (no egress proxy yet)' : `${interfaces} interfaces`}` +
+      `network: ${interfaces === 1 ? 'loopback only; outside traffic goes only through the egress proxy socket' : `${interfaces} interfaces`}` +
       (missing.length ? `; NOT isolated: ${missing.join(', ')}` : ''),
   };
 }

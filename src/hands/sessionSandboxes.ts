@@ -4,6 +4,9 @@ import type { SessionHandsContext } from '../core/hands.js';
 import type { ManagedSandbox, SandboxBackend } from './backend.js';
 import { allowsEgress, type EgressAttachment, type EgressProxy, networkPolicy } from './egress.js';
 import type { SandboxLimits } from './limits.js';
+import type { PackageLayer } from './packages/packageLayer.js';
+import { packageSpecOf } from './packages/packageSpec.js';
+import type { PackageLayers } from './packages/packageLayers.js';
 
 interface Entry {
   sandbox: Promise<ManagedSandbox>;
@@ -18,6 +21,7 @@ interface Entry {
 export class SessionSandboxes {
   #entries = new Map<string, Entry>();
   #warnedNoEgress = new Set<string>();
+  #warnedNoPackages = new Set<string>();
 
   constructor(
     private readonly backend: SandboxBackend,
@@ -26,6 +30,7 @@ export class SessionSandboxes {
     private readonly egress: EgressProxy | undefined,
     private readonly warn: (message: string) => void,
     private readonly onProvisioned: () => void,
+    private readonly packages?: PackageLayers,
   ) {}
 
   get(session: SessionHandsContext): Promise<ManagedSandbox> {
@@ -73,6 +78,8 @@ export class SessionSandboxes {
   async #provision(session: SessionHandsContext, network: Entry['network']): Promise<ManagedSandbox> {
     const workspaceDir = join(this.sessionDir(session.sessionId), 'workspace');
     await mkdir(workspaceDir, { recursive: true, mode: 0o700 });
+    // Installing is the first tool call's wait (once per package set), never the model's.
+    const packages = await this.#packages(session);
     const policy = networkPolicy(session.environmentConfig);
     if (allowsEgress(policy) && this.egress) {
       network.egress = await this.egress.attach(session, policy);
@@ -88,8 +95,29 @@ export class SessionSandboxes {
       workspaceDir,
       limits: this.limits,
       egress: network.egress,
+      packages,
     });
     this.onProvisioned();
     return sandbox;
+  }
+
+  #packages(session: SessionHandsContext): Promise<PackageLayer | null> {
+    if (this.packages) return this.packages.layerFor(session.environmentId, session.environmentConfig);
+    if (listsPackages(session.environmentConfig) && !this.#warnedNoPackages.has(session.environmentId)) {
+      this.#warnedNoPackages.add(session.environmentId);
+      this.warn(
+        `hands: environment ${session.environmentId} lists packages, but this server installs none ` +
+          '(no package layers configured): its sandboxes run without them',
+      );
+    }
+    return Promise.resolve(null);
+  }
+}
+
+function listsPackages(environmentConfig: Record<string, unknown>): boolean {
+  try {
+    return packageSpecOf(environmentConfig) !== null;
+  } catch {
+    return true;
   }
 }

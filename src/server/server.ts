@@ -7,7 +7,7 @@ import pino from 'pino';
 import { createApp } from '../api/app.js';
 import { DEFAULT_LIMITS } from '../brain/limits.js';
 import { BrainWorker } from '../brain/worker.js';
-import { createHands, type BosunHands } from '../hands/createHands.js';
+import type { BosunHands } from '../hands/createHands.js';
 import { AGENT_TOOLSET_SPECS } from '../hands/toolset/index.js';
 import { loadModelConfig } from '../models/modelConfig.js';
 import { createModelRouter } from '../models/router.js';
@@ -20,6 +20,7 @@ import { loadMasterKeyring } from '../vault/crypto/masterKey.js';
 import { McpOAuthProbe } from '../vault/mcpOAuthProbe.js';
 import { loadOrCreateApiKey } from './apiKey.js';
 import type { ServerConfig } from './config.js';
+import { createSandboxedHands } from './sandboxedHands.js';
 
 export interface RunningServer {
   url: string;
@@ -47,12 +48,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const vault = await openVault(config, store, logger);
   const previews = new InProcessPreviews();
   const models = createModelRouter({ config: loadModelConfig({ dataDir: config.dataDir }), env: config.modelEnv });
-  const hands = createHands({
-    dataDir: config.dataDir,
-    backend: config.sandbox,
-    allowUnsandboxed: config.sandbox === 'local',
-    logger: { warn: (message) => logger.warn(message) },
-  });
+  const sandboxes = createSandboxedHands(config, logger);
+  const hands = sandboxes.hands;
   const brain = new BrainWorker({
     log: store,
     resources: store,
@@ -105,7 +102,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         // SSE streams are long-lived; end them so close() does not wait for clients.
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
-      await hands.close();
+      await sandboxes.close();
       store.close();
     },
   };

@@ -67,13 +67,16 @@ describe('crash semantics', () => {
 
 describe('a server crash', () => {
   it('takes every sandbox process down with it, background and setsid ones included; the workspace stays', async () => {
+    // Durations unique to this run, so processes of another run (or one left by a killed run) never count.
+    const a = String(300_000 + Math.floor(Math.random() * 600_000));
+    const b = String(Number(a) + 1);
     const createHandsModule = fileURLToPath(new URL('../../src/hands/createHands.ts', import.meta.url));
     const script = `
       const { createHands } = await import(${JSON.stringify(createHandsModule)});
       const hands = createHands({ dataDir: ${JSON.stringify(f.dataDir)}, logger: { warn() {} } });
       const session = ${JSON.stringify(f.session)};
       const result = await hands.execute(session, 'sevt_crash', 'bash',
-        { command: '(setsid nohup sleep 3001 >/dev/null 2>&1 &); sleep 3002 & echo survivor > crash.txt; echo up' },
+        { command: '(setsid nohup sleep ${a} >/dev/null 2>&1 &); sleep ${b} & echo survivor > crash.txt; echo up' },
         new AbortController().signal);
       process.stdout.write(JSON.stringify(result) + '\\n');
       setInterval(() => {}, 1000);`;
@@ -83,20 +86,23 @@ describe('a server crash', () => {
     const firstLine = await new Promise<string>((resolve) =>
       server.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString())),
     );
-    expect(firstLine).toContain('"up"');
-    expect(processesRunning(['sleep', '3001'])).toHaveLength(1);
-    expect(processesRunning(['sleep', '3002'])).toHaveLength(1);
-    server.kill('SIGKILL');
+    try {
+      expect(firstLine).toContain('"up"');
+      expect(processesRunning(['sleep', a])).toHaveLength(1);
+      expect(processesRunning(['sleep', b])).toHaveLength(1);
+    } finally {
+      server.kill('SIGKILL');
+    }
     await new Promise((resolve) => server.once('exit', resolve));
     for (
       let i = 0;
-      i < 50 && processesRunning(['sleep', '3001']).length + processesRunning(['sleep', '3002']).length > 0;
+      i < 50 && processesRunning(['sleep', a]).length + processesRunning(['sleep', b]).length > 0;
       i++
     ) {
       await new Promise((r) => setTimeout(r, 20));
     }
-    expect(processesRunning(['sleep', '3001'])).toEqual([]);
-    expect(processesRunning(['sleep', '3002'])).toEqual([]);
+    expect(processesRunning(['sleep', a])).toEqual([]);
+    expect(processesRunning(['sleep', b])).toEqual([]);
     expect(ok(await f.call('read', { file_path: 'crash.txt' }))).toBe('survivor\n');
   });
 });

@@ -9,7 +9,8 @@ import {
 } from '../backend.js';
 import { formatBytes } from '../limits.js';
 import { ProcessSandbox } from '../processSandbox.js';
-import { sandboxEnv } from './bwrapArgs.js';
+import { layerEnv } from '../packages/packageLayer.js';
+import { PACKAGE_LAYER_MOUNT, SANDBOX_PATH, sandboxEnv } from './bwrapArgs.js';
 import { type CgroupDetection, detectCgroups } from './cgroups.js';
 import { findExecutable, systemBinds } from './hostLayout.js';
 import {
@@ -110,7 +111,7 @@ function provision(setup: Setup, spec: ProvisionSpec): Promise<ManagedSandbox> {
   }
   chmodSync(spec.workspaceDir, 0o700);
   const etcDir = setup.etcDir();
-  for (const path of [spec.workspaceDir, etcDir]) {
+  for (const path of [spec.workspaceDir, etcDir, ...(spec.packages ? [spec.packages.dir] : [])]) {
     const blocked = unreachableAncestor(path, identity);
     if (blocked) {
       throw new SandboxUnavailableError(
@@ -133,15 +134,20 @@ function provision(setup: Setup, spec: ProvisionSpec): Promise<ManagedSandbox> {
     pool: setup.pool,
     limits: spec.limits,
     egressBridge: spec.egress?.bridge ?? null,
+    egressReady: spec.egress?.ready ?? null,
     view: {
       systemBinds: setup.binds,
       etcDir,
       workspace: spec.workspaceDir,
       workdir: WORKDIR,
       home: HOME,
-      env: sandboxEnv(WORKDIR, HOME, spec.egress?.env),
+      env: sandboxEnv(WORKDIR, HOME, {
+        ...(spec.packages ? layerEnv(spec.packages, PACKAGE_LAYER_MOUNT, SANDBOX_PATH) : {}),
+        ...spec.egress?.env,
+      }),
       limits: spec.limits,
       ...(spec.egress ? { egressSocketDir: spec.egress.socketDir } : {}),
+      ...(spec.packages ? { packageLayerDir: spec.packages.dir } : {}),
     },
     describeLimit: (hit) =>
       hit === 'memory'

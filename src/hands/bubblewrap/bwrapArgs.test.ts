@@ -44,4 +44,10 @@ describe('bwrapArgs', () => {
       '--ro-bind /run/bosun-egress/s1 /run/bosun',
     );
   });
+
+  it("binds the environment's package layer read-only, never writable", () => {
+    const args = bwrapArgs({ ...view, packageLayerDir: '/d/hands/layers/abc' });
+    expect(args.join(' ')).toContain('--ro-bind /d/hands/layers/abc /opt/bosun/layer');
+    expect(args.filter((a) => a === '--bind')).toHaveLength(1);
+  });
 });

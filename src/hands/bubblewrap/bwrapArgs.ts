@@ -14,11 +14,14 @@ export interface BwrapView {
   limits: Pick<SandboxLimits, 'tmpBytes' | 'homeBytes'>;
   /** The egress hook: a host directory holding the proxy's Unix socket, bound read-only. */
   egressSocketDir?: string;
+  /** The environment's package layer (src/hands/packages), bound read-only at PACKAGE_LAYER_MOUNT. */
+  packageLayerDir?: string;
 }
 
 export const SANDBOX_UID = 1000;
 export const SANDBOX_GID = 1000;
 export const EGRESS_SOCKET_MOUNT = '/run/bosun';
+export const PACKAGE_LAYER_MOUNT = '/opt/bosun/layer';
 
 /**
  * The bwrap options (without the command) for one sandbox process. Every namespace is new
@@ -55,6 +58,7 @@ export function bwrapArgs(view: BwrapView): string[] {
     '--bind', view.workspace, view.workdir,
   );
   if (view.egressSocketDir) args.push('--ro-bind', view.egressSocketDir, EGRESS_SOCKET_MOUNT);
+  if (view.packageLayerDir) args.push('--ro-bind', view.packageLayerDir, PACKAGE_LAYER_MOUNT);
   args.push('--remount-ro', '/', '--remount-ro', '/dev', '--chdir', view.workdir);
   return args;
 }

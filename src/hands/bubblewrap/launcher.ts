@@ -17,6 +17,8 @@ export interface LaunchContext {
   limits: SandboxLimits;
   view: BwrapView;
   egressBridge: string | null;
+  /** A shell line that returns once the bridge listens, so the first command can use it. */
+  egressReady: string | null;
   describeLimit: (hit: LimitHit) => string;
 }
 
@@ -37,7 +39,9 @@ export function bubblewrapDriver(ctx: LaunchContext): SandboxDriver {
     backend: 'bubblewrap',
     workdir: ctx.view.workdir,
     spawnShell: () => {
-      const bridge = ctx.egressBridge ? `\n( ${ctx.egressBridge} ) </dev/null >/dev/null 2>&1 &` : '';
+      const bridge = ctx.egressBridge
+        ? `\n( ${ctx.egressBridge} ) </dev/null >/dev/null 2>&1 &${ctx.egressReady ? `\n{ ${ctx.egressReady}; } </dev/null >/dev/null 2>&1` : ''}`
+        : '';
       const preamble = `${shellLimits}${bridge}\ncd ${shellQuote(ctx.view.workdir)}`;
       return { ...startShell(ctx), preamble };
     },

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { ManagedSandbox, ProvisionSpec, SandboxBackend } from '../backend.js';
 import { bashPayload, formatBytes, rlimitScript } from '../limits.js';
+import { layerEnv } from '../packages/packageLayer.js';
 import { ProcessSandbox, type SandboxDriver } from '../processSandbox.js';
 
 /**
@@ -25,12 +26,14 @@ export const LOCAL_BACKEND_WARNING =
 function provisionLocal(spec: ProvisionSpec): ManagedSandbox {
   const rlimits = rlimitScript(spec.limits, { nproc: false, memory: true });
   // Not the server's environment: its API keys must not reach tools even here.
+  const path = process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin';
   const env = {
-    PATH: process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin',
+    PATH: path,
     HOME: spec.workspaceDir,
     LANG: 'C.UTF-8',
     TERM: 'dumb',
     PWD: spec.workspaceDir,
+    ...(spec.packages ? layerEnv(spec.packages, spec.packages.dir, path) : {}),
   };
   const start = (argv: string[]) =>
     spawn(argv[0] ?? 'bash', argv.slice(1), { cwd: spec.workspaceDir, env, stdio: 'pipe', detached: true });

@@ -54,7 +54,9 @@ export function createServerAuth(deps: ServerAuthDeps): ServerAuth {
   const refresh = async (auth: Extract<McpAuth, { type: 'oauth' }>, stale: string | undefined): Promise<void> => {
     const refreshSettings = auth.refresh;
     if (!refreshSettings) {
-      throw new McpAuthFailure('the OAuth access token was refused or has expired, and the credential has no refresh token');
+      throw new McpAuthFailure(
+        'the OAuth access token was refused or has expired, and the credential has no refresh token',
+      );
     }
     const outcome = await refreshAccessToken(refreshSettings, deps);
     if (!outcome.ok) {
@@ -95,13 +97,22 @@ export function createServerAuth(deps: ServerAuthDeps): ServerAuth {
       // Someone already replaced the token this request carried: just retry.
       if (current && tokenOf(current) !== rejected) return;
       return once(async () => {
+        const held = current;
         const reread = await load();
-        if (reread && tokenOf(reread) !== rejected) {
+        if (!reread) {
+          current = null;
+          throw new McpAuthFailure(
+            "the server requires authorization and the session's vaults hold no credential for it",
+          );
+        }
+        // Rotated in the vault (or refreshed by another session): retry with it.
+        if (tokenOf(reread) !== rejected) {
           current = reread;
           return;
         }
-        const auth = reread ?? current;
-        if (!auth) throw new McpAuthFailure("the server requires authorization and the session's vaults hold no credential for it");
+        // The copy held here may carry a newer refresh token than the vault (if storing it failed).
+        const auth = held && tokenOf(held) === rejected ? held : reread;
+        current = auth;
         if (auth.type === 'bearer') throw new McpAuthFailure('the server refused the static bearer token');
         await refresh(auth, rejected);
       });

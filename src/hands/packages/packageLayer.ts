@@ -58,7 +58,8 @@ export function scanLayerPaths(dir: string): LayerPaths {
     }
   }
   for (const t of triplets) {
-    for (const version of subdirs(join(dir, root, `usr/lib/${t}/perl5`))) add('PERL5LIB', `${root}/usr/lib/${t}/perl5/${version}`);
+    for (const version of subdirs(join(dir, root, `usr/lib/${t}/perl5`)))
+      add('PERL5LIB', `${root}/usr/lib/${t}/perl5/${version}`);
   }
   add('PERL5LIB', `${root}/usr/share/perl5`);
   add('PYTHONPATH', `${root}/usr/lib/python3/dist-packages`);

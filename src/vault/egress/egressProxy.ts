@@ -137,7 +137,7 @@ export function createEgressProxy(options: EgressProxyOptions): EgressProxyServe
         attachment.denials.push(routed.reason);
       }
       write({ decision: 'denied' });
-    } else write({ reason: 'permitted', error: routed.reason });
+    } else write({ reason: routed.rule ?? 'permitted', error: routed.reason });
   };
 
   // Intercepted tunnels are TLS-terminated and their requests fed to this inner server.

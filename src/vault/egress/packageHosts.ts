@@ -73,8 +73,9 @@ export function packageRules(sources: readonly PackageSource[]): HostRule[] {
   return rules;
 }
 
+/** `npm registry.npmjs.org, apt deb.debian.org, …` (for doctor). */
 export function describeSources(sources: readonly PackageSource[]): string {
-  return sources.map((s) => `${s.manager} ${formatAuthority(new URL(s.url).hostname)}`).join(', ');
+  return [...new Set(sources.map((s) => `${s.manager} ${formatAuthority(new URL(s.url).host)}`))].join(', ');
 }
 
 export function npmSources(configJson: string): PackageSource[] {

@@ -10,8 +10,8 @@ export type SessionRules = HostRule[] | 'unrestricted';
 
 export type Route =
   | { ok: true; address: string; reason: string }
-  /** 403: the policy refuses; 502: permitted, but the name does not resolve. */
-  | { ok: false; status: 403 | 502; reason: string };
+  /** 403: the policy refuses; 502: permitted (by `rule`), but the name does not resolve. */
+  | { ok: false; status: 403 | 502; reason: string; rule?: string };
 
 /**
  * The rules of a policy, and what the sandbox's environment needs to match them. `allowed_hosts`
@@ -71,7 +71,12 @@ export async function route(
     const address = pinned?.get(host);
     resolution = address ? { addresses: [address], source: 'hosts' as const } : await resolver.resolve(host);
   } catch (error) {
-    return { ok: false, status: 502, reason: `egress failed: ${host} could not be resolved (${errorCode(error)})` };
+    return {
+      ok: false,
+      status: 502,
+      reason: `egress failed: ${host} could not be resolved (${errorCode(error)})`,
+      rule: reason,
+    };
   }
   let refusal: { address: string; what: string } | null = null;
   for (const address of resolution.addresses) {
@@ -79,7 +84,7 @@ export async function route(
     if (!what) return { ok: true, address, reason };
     refusal ??= { address, what };
   }
-  if (!refusal) return { ok: false, status: 502, reason: `egress failed: ${host} has no address` };
+  if (!refusal) return { ok: false, status: 502, reason: `egress failed: ${host} has no address`, rule: reason };
   const subject =
     resolution.source === 'literal'
       ? `${refusal.address} is`
