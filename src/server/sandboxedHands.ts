@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createHands, type BosunHands } from '../hands/createHands.js';
+import { PackageLayers } from '../hands/packages/packageLayers.js';
 import {
   createEgressProxy,
   type EgressSelfTest,
@@ -26,6 +27,11 @@ export function createSandboxedHands(config: ServerConfig, logger: Logger): { ha
     backend: config.sandbox,
     allowUnsandboxed: config.sandbox === 'local',
     egress,
+    // Environment packages install once per package set, on the first tool call that needs them.
+    packages: new PackageLayers({
+      dataDir: config.dataDir,
+      logger: { info: (message) => logger.info(message), warn: (message) => logger.warn(message) },
+    }),
     logger: { warn: (message) => logger.warn(message) },
   });
   // The self-test gets the ungated hands (the gated ones would wait for it). Only tool calls
