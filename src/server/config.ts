@@ -17,6 +17,11 @@ export interface ServerConfig {
   limits: Partial<BrainLimits>;
   /** Run a brain worker in this process (default). Off: an API-only node; another process runs sessions. */
   brain: boolean;
+  /**
+   * Names the egress proxy resolves to fixed addresses, like /etc/hosts (tests and air-gapped
+   * installs point allowed names at local services). From BOSUN_EGRESS_HOSTS="name=ip,name=ip".
+   */
+  egressHosts: Record<string, string>;
   /** BOSUN_MASTER_KEY (base64, 32 bytes); when unset, `<dataDir>/master.key` is used (created 0600 on first start). */
   masterKey: string | undefined;
   /** BOSUN_PREVIOUS_MASTER_KEYS (comma-separated): old master keys; their data keys are rewrapped at start. */
@@ -47,10 +52,20 @@ export function resolveConfig(
     modelEnv: env,
     limits: {},
     brain: env['BOSUN_BRAIN'] !== 'off',
+    egressHosts: parseHostsOverride(env['BOSUN_EGRESS_HOSTS']),
     masterKey: env['BOSUN_MASTER_KEY'] || undefined,
     previousMasterKeys: (env['BOSUN_PREVIOUS_MASTER_KEYS'] ?? '')
       .split(',')
       .map((key) => key.trim())
       .filter((key) => key !== ''),
   };
+}
+
+function parseHostsOverride(value: string | undefined): Record<string, string> {
+  const hosts: Record<string, string> = {};
+  for (const entry of (value ?? '').split(',')) {
+    const [name, address] = entry.split('=').map((part) => part.trim());
+    if (name && address) hosts[name] = address;
+  }
+  return hosts;
 }

@@ -4,6 +4,7 @@ import { createHands, type BosunHands } from '../hands/createHands.js';
 import { PackageLayers } from '../hands/packages/packageLayers.js';
 import {
   createEgressProxy,
+  createResolver,
   type EgressSelfTest,
   gateUntrustedTools,
   runEgressSelfTest,
@@ -19,6 +20,7 @@ import type { ServerConfig } from './config.js';
 export function createSandboxedHands(config: ServerConfig, logger: Logger): { hands: BosunHands; close(): Promise<void> } {
   const egress = createEgressProxy({
     runDir: join(config.dataDir, 'egress'),
+    resolver: createResolver({ hosts: config.egressHosts }),
     log: (entry) =>
       entry.decision === 'denied' ? logger.warn({ egress: entry }, 'egress denied') : logger.info({ egress: entry }, 'egress'),
   });

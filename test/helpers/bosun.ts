@@ -32,6 +32,8 @@ export interface TestBosunOptions {
    * the log holds exactly the events they send.
    */
   brain?: boolean;
+  /** Names the egress proxy resolves to local test services. */
+  egressHosts?: Record<string, string>;
 }
 
 /** A real server on a random loopback port, with the official SDK pointed at it. */
@@ -48,6 +50,7 @@ async function boot(options: Omit<TestBosunOptions, 'dataDir'>, dataDir: string,
   if (options.limits) config.limits = options.limits;
   if (options.sandbox) config.sandbox = options.sandbox;
   config.brain = options.brain ?? options.modelUrl !== undefined;
+  if (options.egressHosts) config.egressHosts = options.egressHosts;
   const server = await startServer(config);
   const client = new Anthropic({ baseURL: server.url, apiKey: server.apiKey, maxRetries: 0 });
   const close = async ({ keepData = false } = {}) => {
