@@ -20,7 +20,18 @@ async function storeRate(batch: number): Promise<number> {
   const store = new SqliteStore(join(dir, 'bench.db'));
   const sessionId = newId('session');
   const now = new Date().toISOString();
-  await store.insert({ kind: 'session', id: sessionId, parentId: null, refVersion: null, status: 'idle', createdAt: now, updatedAt: now, archivedAt: null, revision: 1, body: {} });
+  await store.insert({
+    kind: 'session',
+    id: sessionId,
+    parentId: null,
+    refVersion: null,
+    status: 'idle',
+    createdAt: now,
+    updatedAt: now,
+    archivedAt: null,
+    revision: 1,
+    body: {},
+  });
   const events = Array.from({ length: batch }, () => ({ type: 'agent.message', data: payload }));
   let count = 0;
   const start = performance.now();
@@ -39,7 +50,9 @@ function bareRate(batch: number): number {
   const db = new Database(join(dir, 'bare.db'));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
-  db.exec('CREATE TABLE events (session_id TEXT, seq INTEGER, id TEXT UNIQUE, type TEXT, created_at TEXT, data TEXT, PRIMARY KEY (session_id, seq))');
+  db.exec(
+    'CREATE TABLE events (session_id TEXT, seq INTEGER, id TEXT UNIQUE, type TEXT, created_at TEXT, data TEXT, PRIMARY KEY (session_id, seq))',
+  );
   const insert = db.prepare('INSERT INTO events VALUES (?, ?, ?, ?, ?, ?)');
   const data = JSON.stringify(payload);
   let seq = 0;
@@ -58,6 +71,12 @@ const rows = [];
 for (const batch of [1, 100]) {
   const bare = bareRate(batch);
   const bosun = await storeRate(batch);
-  rows.push({ 'batch size': batch, 'bosun events/s': fmt(bosun, 0), 'bare sqlite events/s': fmt(bare, 0), ratio: `${fmt((bosun / bare) * 100, 0)}%`, target: '≥ 50%' });
+  rows.push({
+    'batch size': batch,
+    'bosun events/s': fmt(bosun, 0),
+    'bare sqlite events/s': fmt(bare, 0),
+    ratio: `${fmt((bosun / bare) * 100, 0)}%`,
+    target: '≥ 50%',
+  });
 }
 printTable('Session log append throughput (durable: WAL + synchronous=FULL)', rows);

@@ -29,7 +29,9 @@ const stream = (await client.beta.sessions.events.stream(session.id))[Symbol.asy
 const times: number[] = [];
 for (let turn = 1; turn <= TURNS; turn++) {
   const started = performance.now();
-  await client.beta.sessions.events.send(session.id, { events: [{ type: 'user.message', content: [{ type: 'text', text: `turn ${turn}` }] }] });
+  await client.beta.sessions.events.send(session.id, {
+    events: [{ type: 'user.message', content: [{ type: 'text', text: `turn ${turn}` }] }],
+  });
   for (;;) {
     const next = await stream.next();
     if (next.done) throw new Error('stream ended');
@@ -42,7 +44,11 @@ const last = times.slice(-WINDOW);
 const ratio = percentile(last, 50) / percentile(first, 50);
 printTable(`Long session: ${TURNS} turns in one session, per-turn time (POST → idle), median of ${WINDOW} turns`, [
   { turns: `1–${WINDOW}`, 'median ms': fmt(percentile(first, 50)), 'p90 ms': fmt(percentile(first, 90)) },
-  { turns: `${TURNS - WINDOW + 1}–${TURNS}`, 'median ms': fmt(percentile(last, 50)), 'p90 ms': fmt(percentile(last, 90)) },
+  {
+    turns: `${TURNS - WINDOW + 1}–${TURNS}`,
+    'median ms': fmt(percentile(last, 50)),
+    'p90 ms': fmt(percentile(last, 90)),
+  },
 ]);
 console.log(`ratio last/first: ${fmt(ratio, 2)}× (target ≤ 1.2×)`);
 server.close();

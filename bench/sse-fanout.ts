@@ -36,7 +36,9 @@ async function main(): Promise<void> {
 
   const workers = Array.from({ length: THREADS }, (_, i) => {
     const count = Math.floor(SUBSCRIBERS / THREADS) + (i < SUBSCRIBERS % THREADS ? 1 : 0);
-    return new Worker(new URL('./sseSubscriber.mjs', import.meta.url), { workerData: { url, apiKey: server.apiKey, count } satisfies Job });
+    return new Worker(new URL('./sseSubscriber.mjs', import.meta.url), {
+      workerData: { url, apiKey: server.apiKey, count } satisfies Job,
+    });
   });
   await Promise.all(workers.map((worker) => new Promise((resolve) => worker.once('message', resolve))));
   await new Promise((resolve) => setTimeout(resolve, 300));
@@ -45,7 +47,9 @@ async function main(): Promise<void> {
   for (let i = 0; i < EVENTS; i++) {
     const marker = `m${i}`;
     sentAt.set(marker, now());
-    await client.beta.sessions.events.send(session.id, { events: [{ type: 'user.message', content: [{ type: 'text', text: marker }] }] });
+    await client.beta.sessions.events.send(session.id, {
+      events: [{ type: 'user.message', content: [{ type: 'text', text: marker }] }],
+    });
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   await new Promise((resolve) => setTimeout(resolve, 500));
@@ -59,15 +63,18 @@ async function main(): Promise<void> {
     worker.postMessage({ type: 'report' });
     for (const [marker, at] of await report) latencies.push(at - sentAt.get(marker)!);
   }
-  printTable(`SSE fan-out: ${SUBSCRIBERS} subscribers × ${EVENTS} events, send (HTTP POST + durable append) → arrival`, [
-    {
-      deliveries: `${latencies.length}/${SUBSCRIBERS * EVENTS}`,
-      'p50 ms': fmt(percentile(latencies, 50)),
-      'p99 ms': fmt(percentile(latencies, 99)),
-      'max ms': fmt(Math.max(...latencies)),
-      target: 'p99 ≤ 50 ms',
-    },
-  ]);
+  printTable(
+    `SSE fan-out: ${SUBSCRIBERS} subscribers × ${EVENTS} events, send (HTTP POST + durable append) → arrival`,
+    [
+      {
+        deliveries: `${latencies.length}/${SUBSCRIBERS * EVENTS}`,
+        'p50 ms': fmt(percentile(latencies, 50)),
+        'p99 ms': fmt(percentile(latencies, 99)),
+        'max ms': fmt(Math.max(...latencies)),
+        target: 'p99 ≤ 50 ms',
+      },
+    ],
+  );
   await Promise.all(workers.map((worker) => worker.terminate()));
   server.close();
   rmSync(dataDir, { recursive: true, force: true });

@@ -12,7 +12,13 @@ const target = new URL(url);
 const open = () =>
   new Promise((resolve, reject) => {
     const req = request(
-      { host: target.hostname, port: target.port, path: target.pathname, headers: { 'x-api-key': apiKey }, agent: false },
+      {
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname,
+        headers: { 'x-api-key': apiKey },
+        agent: false,
+      },
       (res) => {
         let buffer = '';
         res.setEncoding('utf8');

@@ -27,7 +27,9 @@ const environment = await client.beta.environments.create({ name: 'ttft' });
 async function oneTurn(sessionId: string): Promise<number> {
   const stream = await client.beta.sessions.events.stream(sessionId, { event_deltas: ['agent.message'] });
   const started = performance.now();
-  await client.beta.sessions.events.send(sessionId, { events: [{ type: 'user.message', content: [{ type: 'text', text: 'hi' }] }] });
+  await client.beta.sessions.events.send(sessionId, {
+    events: [{ type: 'user.message', content: [{ type: 'text', text: 'hi' }] }],
+  });
   let firstDelta = Number.NaN;
   for await (const event of stream) {
     if (event.type === 'event_delta' && Number.isNaN(firstDelta)) firstDelta = performance.now();
@@ -39,7 +41,9 @@ async function oneTurn(sessionId: string): Promise<number> {
 const rows = [];
 for (const concurrency of [1, 50]) {
   const sessions = await Promise.all(
-    Array.from({ length: concurrency }, () => client.beta.sessions.create({ agent: agent.id, environment_id: environment.id })),
+    Array.from({ length: concurrency }, () =>
+      client.beta.sessions.create({ agent: agent.id, environment_id: environment.id }),
+    ),
   );
   await Promise.all(sessions.map((session) => oneTurn(session.id))); // warm-up
   const overheads: number[] = [];
@@ -55,7 +59,10 @@ for (const concurrency of [1, 50]) {
     target: 'p50 ≤ 5, p90 ≤ 10',
   });
 }
-printTable(`Time-to-first-token overhead over a model with a fixed ${MODEL_TTFT_MS} ms TTFT (POST → first event_delta on SSE)`, rows);
+printTable(
+  `Time-to-first-token overhead over a model with a fixed ${MODEL_TTFT_MS} ms TTFT (POST → first event_delta on SSE)`,
+  rows,
+);
 server.close();
 await model.close();
 rmSync(dataDir, { recursive: true, force: true });

@@ -8,11 +8,19 @@ import type { ApiDeps } from './context.js';
 import { loadRecord } from './records.js';
 import { parseInput, rethrowZod } from './validate.js';
 
-const overridesSchema = agentUpdateSchema.pick({ model: true, system: true, tools: true, mcp_servers: true, skills: true });
+const overridesSchema = agentUpdateSchema.pick({
+  model: true,
+  system: true,
+  tools: true,
+  mcp_servers: true,
+  skills: true,
+});
 const sessionAgentUpdateSchema = agentUpdateSchema.pick({ tools: true, mcp_servers: true });
 
 /** A session's frozen copy of its agent: later agent updates do not reach running sessions. */
-function snapshotOf(agent: BetaManagedAgentsAgent | (AgentBody & { id: string; version: number })): BetaManagedAgentsSessionAgent {
+function snapshotOf(
+  agent: BetaManagedAgentsAgent | (AgentBody & { id: string; version: number }),
+): BetaManagedAgentsSessionAgent {
   if (agent.multiagent !== null) {
     throw invalidRequest('agent: multiagent agents cannot run sessions in this version of Bosun yet.');
   }

@@ -39,7 +39,13 @@ const withArchive = (agent: BetaManagedAgentsAgent, record: AgentRecord): BetaMa
   archived_at: record.archivedAt,
 });
 
-function agentObject(id: string, version: number, body: AgentBody, createdAt: string, now: string): BetaManagedAgentsAgent {
+function agentObject(
+  id: string,
+  version: number,
+  body: AgentBody,
+  createdAt: string,
+  now: string,
+): BetaManagedAgentsAgent {
   return { id, type: 'agent', version, ...body, created_at: createdAt, updated_at: now, archived_at: null };
 }
 
@@ -72,7 +78,8 @@ export function agentRoutes(deps: ApiDeps): Hono {
   app.get('/:id', async (c) => {
     const query = parseInput(retrieveQuerySchema, queryObject(parseQuery(c.req.url)), 'query');
     const record = await loadRecord<BetaManagedAgentsAgent>(store, 'agent', c.req.param('id'));
-    if (query.version === undefined || query.version === record.refVersion) return c.json(withArchive(record.body, record));
+    if (query.version === undefined || query.version === record.refVersion)
+      return c.json(withArchive(record.body, record));
     const version = await store.getVersion<BetaManagedAgentsAgent>('agent', record.id, query.version);
     if (!version) throw notFound('agent version', `${record.id}@${query.version}`);
     return c.json(withArchive(version.body, record));

@@ -66,7 +66,9 @@ export function environmentRoutes(deps: ApiDeps): Hono {
         });
       }
       if (configTypeChanged(current.body, params)) {
-        throw invalidRequest('config.type cannot be changed after creation.', { errorCode: 'invalid_config_type_change' });
+        throw invalidRequest('config.type cannot be changed after creation.', {
+          errorCode: 'invalid_config_type_change',
+        });
       }
       const body = applyEnvironmentUpdate(current.body, params);
       const issue = configIssue(body.config);

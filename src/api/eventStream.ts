@@ -27,7 +27,13 @@ interface Sink {
  * be dropped by every parser, so keep-alives are `event: ping`, which the SDK skips by name.
  * `session.deleted` is the last message of a stream. Returns the cleanup.
  */
-function feed(deps: ApiDeps, sessionId: string, afterSeq: number, deltaTypes: ReadonlySet<string>, sink: Sink): () => void {
+function feed(
+  deps: ApiDeps,
+  sessionId: string,
+  afterSeq: number,
+  deltaTypes: ReadonlySet<string>,
+  sink: Sink,
+): () => void {
   let closed = false;
   const close = () => {
     if (closed) return;

@@ -72,7 +72,8 @@ export function eventRoutes(deps: ApiDeps): Hono<AppEnv> {
     let afterSeq: number;
     if (lastEventId !== undefined && lastEventId !== '') {
       afterSeq = Number(lastEventId);
-      if (!Number.isSafeInteger(afterSeq) || afterSeq < 0) throw invalidRequest('Last-Event-ID must be an event position.');
+      if (!Number.isSafeInteger(afterSeq) || afterSeq < 0)
+        throw invalidRequest('Last-Event-ID must be an event position.');
       // A position past the end (another server's log, a client bug) would silently skip new events.
       afterSeq = Math.min(afterSeq, await deps.log.lastSeq(session.id));
     } else {
@@ -97,9 +98,13 @@ function toNewEvent(event: UserEventParams): NewEvent {
 async function assertAcceptsEvents(deps: ApiDeps, session: SessionRecord, events: readonly UserEventParams[]) {
   if (session.archivedAt) throw invalidRequest(`Session ${session.id} is archived and accepts no events.`);
   const summary = await deps.log.sessionSummary(session.id);
-  if (summary?.status === 'terminated') throw invalidRequest(`Session ${session.id} is terminated and accepts no events.`);
+  if (summary?.status === 'terminated')
+    throw invalidRequest(`Session ${session.id} is terminated and accepts no events.`);
   if (events.some((event) => event.type === 'user.tool_result')) {
-    const environment = await deps.resources.get<{ config?: { type?: string } }>('environment', session.body.environment_id);
+    const environment = await deps.resources.get<{ config?: { type?: string } }>(
+      'environment',
+      session.body.environment_id,
+    );
     if (environment?.body.config?.type !== 'self_hosted') {
       throw invalidRequest('user.tool_result is only accepted on sessions in a self_hosted environment.');
     }

@@ -20,10 +20,14 @@ export function idempotency(store: IdempotencyStore, fingerprintKey: string): Mi
     }
     const body = await c.req.raw.clone().text();
     // Keyed: a stored plain hash of a credential create would let a weak secret be guessed offline.
-    const fingerprint = createHmac('sha256', fingerprintKey).update(`${c.req.method} ${c.req.path}\n${body}`).digest('hex');
+    const fingerprint = createHmac('sha256', fingerprintKey)
+      .update(`${c.req.method} ${c.req.path}\n${body}`)
+      .digest('hex');
     const claim = await store.claim(key, fingerprint, Date.now());
     if (claim.state === 'mismatch') {
-      throw conflict('Idempotency-Key was already used for a different request.', { errorCode: 'idempotency_key_reused' });
+      throw conflict('Idempotency-Key was already used for a different request.', {
+        errorCode: 'idempotency_key_reused',
+      });
     }
     if (claim.state === 'in_flight') {
       // Retryable on purpose: the first request is still running; the SDK's retry will see its answer.

@@ -14,25 +14,24 @@ const cursorSchema = z.strictObject({ k: z.union([z.string(), z.number()]), d: z
 
 /** Cursors are opaque to clients: base64url JSON, so their shape can change without breaking them. */
 export function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify({ k: cursor.key, d: cursor.direction === 'after' ? 'a' : 'b' })).toString('base64url');
+  return Buffer.from(JSON.stringify({ k: cursor.key, d: cursor.direction === 'after' ? 'a' : 'b' })).toString(
+    'base64url',
+  );
 }
 
 export function decodeCursor(page: unknown): Cursor | undefined {
   if (page === undefined || page === null || page === '') return undefined;
   try {
-    const parsed = cursorSchema.parse(JSON.parse(Buffer.from(typeof page === 'string' ? page : '', 'base64url').toString('utf8')));
+    const parsed = cursorSchema.parse(
+      JSON.parse(Buffer.from(typeof page === 'string' ? page : '', 'base64url').toString('utf8')),
+    );
     return { key: parsed.k, direction: parsed.d === 'a' ? 'after' : 'before' };
   } catch {
     throw invalidRequest(`page: not a valid page cursor`);
   }
 }
 
-export const limitSchema = z.coerce
-  .number()
-  .int()
-  .min(1)
-  .max(MAX_PAGE_LIMIT)
-  .default(DEFAULT_PAGE_LIMIT);
+export const limitSchema = z.coerce.number().int().min(1).max(MAX_PAGE_LIMIT).default(DEFAULT_PAGE_LIMIT);
 
 /** Query fields every list accepts. */
 export const pageQueryShape = {

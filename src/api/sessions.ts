@@ -69,8 +69,9 @@ export function sessionRoutes(deps: ApiDeps): Hono {
     if (params.initial_events && params.initial_events.length > 0) {
       await deps.log.append(
         record.id,
-        params.initial_events.map(({ type, ...data }): NewEvent =>
-          type === 'user.define_outcome' ? { type, data: { ...data, outcome_id: newId('outcome') } } : { type, data },
+        params.initial_events.map(
+          ({ type, ...data }): NewEvent =>
+            type === 'user.define_outcome' ? { type, data: { ...data, outcome_id: newId('outcome') } } : { type, data },
         ),
       );
       deps.wake(record.id);
@@ -83,7 +84,7 @@ export function sessionRoutes(deps: ApiDeps): Hono {
     const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
     const cursor = decodeCursor(query.page);
     const backwards = cursor?.direction === 'before';
-    const order = query.order === 'asc' !== backwards ? 'asc' : 'desc';
+    const order = (query.order === 'asc') !== backwards ? 'asc' : 'desc';
     // Sessions of deployments or with memory stores do not exist yet in Bosun: those filters match none.
     const none = query.deployment_id !== undefined || query.memory_store_id !== undefined;
     const records = none
@@ -93,7 +94,9 @@ export function sessionRoutes(deps: ApiDeps): Hono {
           order,
           includeArchived: query.include_archived,
           ...(query.agent_id !== undefined ? { parentId: query.agent_id } : {}),
-          ...(query.agent_id !== undefined && query.agent_version !== undefined ? { refVersion: query.agent_version } : {}),
+          ...(query.agent_id !== undefined && query.agent_version !== undefined
+            ? { refVersion: query.agent_version }
+            : {}),
           ...(query.statuses ? { statuses: query.statuses } : {}),
           createdAt: {
             gt: query['created_at[gt]'],
@@ -122,7 +125,8 @@ export function sessionRoutes(deps: ApiDeps): Hono {
   app.post('/:id', async (c) => {
     const params = parseInput(sessionUpdateSchema, await readJson(c.req.raw));
     const unsupported = sessionUpdateUnsupported(params);
-    if (unsupported) throw invalidRequest(`Invalid request body: ${unsupported.path.join('.')}: ${unsupported.message}`);
+    if (unsupported)
+      throw invalidRequest(`Invalid request body: ${unsupported.path.join('.')}: ${unsupported.message}`);
     const id = c.req.param('id');
     const summary = await deps.log.sessionSummary(id);
     const consumedMinor = summary ? Math.round(summary.costMicroUsd / 10_000) : 0;
@@ -183,7 +187,8 @@ function applySessionUpdate(
     if (meta.from !== 'agent') {
       throw invalidRequest('agent: only sessions created from an agent reference can change their agent.');
     }
-    if (status === 'running') throw conflict('agent: a running session cannot change its agent; wait until it is idle.');
+    if (status === 'running')
+      throw conflict('agent: a running session cannot change its agent; wait until it is idle.');
     const agent = applySessionAgentUpdate(current.body.agent, params.agent);
     if (!sameJson(agent, current.body.agent)) {
       body.agent = agent;

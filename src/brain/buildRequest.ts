@@ -34,7 +34,10 @@ export function buildModelRequest(
   };
 }
 
-export function toolSpecs(agent: BetaManagedAgentsSessionAgent, builtinSpecs: ReadonlyMap<string, ToolSpec>): ToolSpec[] {
+export function toolSpecs(
+  agent: BetaManagedAgentsSessionAgent,
+  builtinSpecs: ReadonlyMap<string, ToolSpec>,
+): ToolSpec[] {
   const specs: ToolSpec[] = [];
   for (const config of enabledBuiltinTools(agent)) {
     const spec = builtinSpecs.get(config.name);

@@ -3,7 +3,7 @@ import type { BrainState } from './state.js';
 
 export const SUMMARY_PROMPT = [
   'The conversation above is getting too long for the context window. Write a summary that lets you',
-  'continue the task without the original messages. Include: the user\'s goals and constraints, decisions',
+  "continue the task without the original messages. Include: the user's goals and constraints, decisions",
   'made, files and commands touched with their important results, errors met and how they were resolved,',
   'what is done, and the exact next steps. Do not call tools; answer with the summary text only.',
 ].join(' ');

@@ -8,7 +8,11 @@ export type StopReason =
   | { type: 'retries_exhausted' }
   | { type: 'budget_reached' };
 
-export type SessionErrorObject = { type: string; message: string; retry_status: { type: 'retrying' | 'exhausted' | 'terminal' } };
+export type SessionErrorObject = {
+  type: string;
+  message: string;
+  retry_status: { type: 'retrying' | 'exhausted' | 'terminal' };
+};
 
 export type Action =
   | { type: 'stop' }
@@ -46,7 +50,10 @@ export function decide(state: BrainState, ctx: DecideContext): Action {
     else if (step !== 'wait_for_client') return step;
   }
   if (waiting.length > 0) {
-    const already = state.status === 'idle' && state.lastIdle?.stopReason === 'requires_action' && sameIds(state.lastIdle.eventIds, waiting);
+    const already =
+      state.status === 'idle' &&
+      state.lastIdle?.stopReason === 'requires_action' &&
+      sameIds(state.lastIdle.eventIds, waiting);
     return already ? { type: 'wait' } : { type: 'idle', stopReason: { type: 'requires_action', event_ids: waiting } };
   }
   if (state.openToolUses.length > 0) return { type: 'wait' };
@@ -74,7 +81,8 @@ export function decide(state: BrainState, ctx: DecideContext): Action {
 function toolStep(use: OpenToolUse, ctx: DecideContext): Action | 'wait_for_user' | 'wait_for_client' {
   if (use.kind === 'custom') return 'wait_for_user';
   if (use.inputError) return { type: 'answer_tool', use, text: use.inputError };
-  if (use.permission === 'deny') return { type: 'answer_tool', use, text: `Tool ${use.name} is denied by the agent's permission policy.` };
+  if (use.permission === 'deny')
+    return { type: 'answer_tool', use, text: `Tool ${use.name} is denied by the agent's permission policy.` };
   if (use.permission === 'ask' && !use.confirmation) return 'wait_for_user';
   if (use.confirmation?.result === 'deny') {
     return { type: 'answer_tool', use, text: use.confirmation.denyMessage ?? `The user denied this ${use.name} call.` };
@@ -132,10 +140,19 @@ function countToolResults(state: BrainState): number {
   let count = 0;
   for (const turn of state.turns) {
     for (const block of turn.content) {
-      if (block.type === 'tool_result' && !(block.content.length === 1 && block.content[0]?.type === 'text' && block.content[0].text === CLEARED_TOOL_RESULT)) count += 1;
+      if (
+        block.type === 'tool_result' &&
+        !(
+          block.content.length === 1 &&
+          block.content[0]?.type === 'text' &&
+          block.content[0].text === CLEARED_TOOL_RESULT
+        )
+      )
+        count += 1;
     }
   }
   return count;
 }
 
-const sameIds = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((id, i) => id === b[i]);
+const sameIds = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((id, i) => id === b[i]);

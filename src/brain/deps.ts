@@ -19,7 +19,11 @@ export interface BrainDeps {
   limits: BrainLimits;
   /** Unique per process; names the lease holder. */
   workerId: string;
-  logger: { info(obj: unknown, msg?: string): void; warn(obj: unknown, msg?: string): void; error(obj: unknown, msg?: string): void };
+  logger: {
+    info(obj: unknown, msg?: string): void;
+    warn(obj: unknown, msg?: string): void;
+    error(obj: unknown, msg?: string): void;
+  };
   /** Waits, or rejects when `signal` aborts. Tests shorten backoffs through `limits` instead. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }

@@ -6,12 +6,22 @@ import { foldLog } from './fold.js';
 import { DEFAULT_LIMITS } from './limits.js';
 
 let seq = 0;
-function ev(type: string, data: Record<string, unknown> = {}, hidden: Record<string, unknown> | null = null, id?: string): StoredEvent {
+function ev(
+  type: string,
+  data: Record<string, unknown> = {},
+  hidden: Record<string, unknown> | null = null,
+  id?: string,
+): StoredEvent {
   seq += 1;
   return { seq, id: id ?? `sevt_${seq}`, type, createdAt: '2026-11-25T00:00:00.000Z', processedAt: null, data, hidden };
 }
 const text = (t: string) => [{ type: 'text', text: t }];
-const ctx: DecideContext = { limits: DEFAULT_LIMITS, clientRunsTools: false, budgetExhausted: false, contextWindow: 200_000 };
+const ctx: DecideContext = {
+  limits: DEFAULT_LIMITS,
+  clientRunsTools: false,
+  budgetExhausted: false,
+  contextWindow: 200_000,
+};
 const agent = {
   id: 'agent_1',
   type: 'agent' as const,
@@ -56,19 +66,37 @@ describe('fold and decide', () => {
       ev('session.status_running', {}, { intake: 1 }),
       ev('span.model_request_start', {}, { intake: 1 }, 'sevt_start1'),
       ev('agent.message', { content: text('Listing.') }),
-      ev('agent.tool_use', { name: 'bash', input: { command: 'ls' }, evaluated_permission: 'allow' }, null, 'sevt_use1'),
-      ev('span.model_request_end', { model_request_start_id: 'sevt_start1', is_error: false, model_usage: {} }, { stop_reason: 'tool_use' }),
+      ev(
+        'agent.tool_use',
+        { name: 'bash', input: { command: 'ls' }, evaluated_permission: 'allow' },
+        null,
+        'sevt_use1',
+      ),
+      ev(
+        'span.model_request_end',
+        { model_request_start_id: 'sevt_start1', is_error: false, model_usage: {} },
+        { stop_reason: 'tool_use' },
+      ),
     ];
     const state = foldLog(events);
     const action = decide(state, ctx);
     expect(action).toMatchObject({ type: 'run_tool', use: { eventId: 'sevt_use1', name: 'bash' } });
-    const after = foldLog([...events, ev('agent.tool_result', { tool_use_id: 'sevt_use1', content: text('a.txt'), is_error: false })]);
+    const after = foldLog([
+      ...events,
+      ev('agent.tool_result', { tool_use_id: 'sevt_use1', content: text('a.txt'), is_error: false }),
+    ]);
     expect(decide(after, ctx)).toEqual({ type: 'model_request' });
     const request = buildModelRequest(after, agent, specs, 1000, after.lastUserSeq);
     expect(request.messages).toEqual([
       { role: 'user', content: text('list files') },
-      { role: 'assistant', content: [...text('Listing.'), { type: 'tool_use', id: 'sevt_use1', name: 'bash', input: { command: 'ls' } }] },
-      { role: 'user', content: [{ type: 'tool_result', toolUseId: 'sevt_use1', content: text('a.txt'), isError: false }] },
+      {
+        role: 'assistant',
+        content: [...text('Listing.'), { type: 'tool_use', id: 'sevt_use1', name: 'bash', input: { command: 'ls' } }],
+      },
+      {
+        role: 'user',
+        content: [{ type: 'tool_result', toolUseId: 'sevt_use1', content: text('a.txt'), isError: false }],
+      },
     ]);
   });
 
@@ -86,7 +114,10 @@ describe('fold and decide', () => {
 
   it('closes a request a crash cut short before anything else', () => {
     seq = 0;
-    const state = foldLog([ev('user.message', { content: text('hi') }), ev('span.model_request_start', {}, { intake: 1 }, 'sevt_s')]);
+    const state = foldLog([
+      ev('user.message', { content: text('hi') }),
+      ev('span.model_request_start', {}, { intake: 1 }, 'sevt_s'),
+    ]);
     expect(decide(state, ctx)).toEqual({ type: 'close_orphan_request', startId: 'sevt_s' });
   });
 
@@ -97,7 +128,11 @@ describe('fold and decide', () => {
       ev('span.model_request_start', {}, { intake: 1 }, 'sevt_s'),
       ev('user.message', { content: text('also this') }),
       ev('agent.message', { content: text('answer') }),
-      ev('span.model_request_end', { model_request_start_id: 'sevt_s', is_error: false, model_usage: {} }, { stop_reason: 'end_turn' }),
+      ev(
+        'span.model_request_end',
+        { model_request_start_id: 'sevt_s', is_error: false, model_usage: {} },
+        { stop_reason: 'end_turn' },
+      ),
     ];
     const state = foldLog(events);
     expect(decide(state, ctx)).toEqual({ type: 'model_request' });
@@ -113,15 +148,33 @@ describe('fold and decide', () => {
     const base = [
       ev('user.message', { content: text('write') }),
       ev('span.model_request_start', {}, { intake: 1 }, 'sevt_s'),
-      ev('agent.tool_use', { name: 'write', input: { file_path: 'a', content: 'b' }, evaluated_permission: 'ask' }, null, 'sevt_w'),
-      ev('span.model_request_end', { model_request_start_id: 'sevt_s', is_error: false, model_usage: {} }, { stop_reason: 'tool_use' }),
+      ev(
+        'agent.tool_use',
+        { name: 'write', input: { file_path: 'a', content: 'b' }, evaluated_permission: 'ask' },
+        null,
+        'sevt_w',
+      ),
+      ev(
+        'span.model_request_end',
+        { model_request_start_id: 'sevt_s', is_error: false, model_usage: {} },
+        { stop_reason: 'tool_use' },
+      ),
     ];
-    expect(decide(foldLog(base), ctx)).toEqual({ type: 'idle', stopReason: { type: 'requires_action', event_ids: ['sevt_w'] } });
-    const waiting = [...base, ev('session.status_idle', { stop_reason: { type: 'requires_action', event_ids: ['sevt_w'] } })];
+    expect(decide(foldLog(base), ctx)).toEqual({
+      type: 'idle',
+      stopReason: { type: 'requires_action', event_ids: ['sevt_w'] },
+    });
+    const waiting = [
+      ...base,
+      ev('session.status_idle', { stop_reason: { type: 'requires_action', event_ids: ['sevt_w'] } }),
+    ];
     expect(decide(foldLog(waiting), ctx)).toEqual({ type: 'wait' });
     const allowed = foldLog([...waiting, ev('user.tool_confirmation', { tool_use_id: 'sevt_w', result: 'allow' })]);
     expect(decide(allowed, ctx)).toMatchObject({ type: 'run_tool', use: { eventId: 'sevt_w' } });
-    const denied = foldLog([...waiting, ev('user.tool_confirmation', { tool_use_id: 'sevt_w', result: 'deny', deny_message: 'no' })]);
+    const denied = foldLog([
+      ...waiting,
+      ev('user.tool_confirmation', { tool_use_id: 'sevt_w', result: 'deny', deny_message: 'no' }),
+    ]);
     expect(decide(denied, ctx)).toMatchObject({ type: 'answer_tool', text: 'no' });
   });
 
@@ -130,9 +183,16 @@ describe('fold and decide', () => {
     const events = [ev('user.message', { content: text('go') }), ev('user.interrupt')];
     const state = foldLog(events);
     expect(decide(state, ctx)).toMatchObject({ type: 'interrupt' });
-    const after = foldLog([...events, ev('session.status_idle', { stop_reason: { type: 'end_turn' } }, { intake: 2, interrupted: true })]);
+    const after = foldLog([
+      ...events,
+      ev('session.status_idle', { stop_reason: { type: 'end_turn' } }, { intake: 2, interrupted: true }),
+    ]);
     expect(decide(after, ctx)).toEqual({ type: 'wait' });
-    const resumed = foldLog([...events, ev('session.status_idle', { stop_reason: { type: 'end_turn' } }, { intake: 2, interrupted: true }), ev('user.message', { content: text('again') })]);
+    const resumed = foldLog([
+      ...events,
+      ev('session.status_idle', { stop_reason: { type: 'end_turn' } }, { intake: 2, interrupted: true }),
+      ev('user.message', { content: text('again') }),
+    ]);
     expect(decide(resumed, ctx)).toEqual({ type: 'model_request' });
   });
 
@@ -142,8 +202,17 @@ describe('fold and decide', () => {
     for (let i = 0; i < DEFAULT_LIMITS.maxIdenticalFailingCalls; i++) {
       events.push(
         ev('span.model_request_start', {}, { intake: 1 }, `sevt_s${i}`),
-        ev('agent.tool_use', { name: 'bash', input: { command: 'false' }, evaluated_permission: 'allow' }, null, `sevt_u${i}`),
-        ev('span.model_request_end', { model_request_start_id: `sevt_s${i}`, is_error: false, model_usage: {} }, { stop_reason: 'tool_use' }),
+        ev(
+          'agent.tool_use',
+          { name: 'bash', input: { command: 'false' }, evaluated_permission: 'allow' },
+          null,
+          `sevt_u${i}`,
+        ),
+        ev(
+          'span.model_request_end',
+          { model_request_start_id: `sevt_s${i}`, is_error: false, model_usage: {} },
+          { stop_reason: 'tool_use' },
+        ),
         ev('agent.tool_result', { tool_use_id: `sevt_u${i}`, content: text('exit 1'), is_error: true }),
       );
     }

@@ -42,7 +42,12 @@ function foldEvent(state: BrainState, event: StoredEvent): void {
       // An interrupt answers every call still open (custom tools have no result event of their own).
       if (hidden?.['interrupted'] === true) {
         for (const use of state.openToolUses) {
-          state.pendingResults.push({ type: 'tool_result', toolUseId: use.eventId, content: [{ type: 'text', text: INTERRUPTED }], isError: true });
+          state.pendingResults.push({
+            type: 'tool_result',
+            toolUseId: use.eventId,
+            content: [{ type: 'text', text: INTERRUPTED }],
+            isError: true,
+          });
         }
         state.openToolUses = [];
       }
@@ -89,7 +94,12 @@ function foldEvent(state: BrainState, event: StoredEvent): void {
       if (index >= 0) {
         state.openToolUses.splice(index, 1);
         const isError = data['is_error'] === true;
-        state.pendingResults.push({ type: 'tool_result', toolUseId: String(id), content: contentBlocks(data['content']), isError });
+        state.pendingResults.push({
+          type: 'tool_result',
+          toolUseId: String(id),
+          content: contentBlocks(data['content']),
+          isError,
+        });
       }
       return;
     }
@@ -173,7 +183,9 @@ function foldRequestEnd(state: BrainState, event: StoredEvent): void {
   state.compactedSinceRequest = false;
   const usage = event.data['model_usage'] as Record<string, number> | undefined;
   state.lastPromptTokens =
-    (usage?.['input_tokens'] ?? 0) + (usage?.['cache_read_input_tokens'] ?? 0) + (usage?.['cache_creation_input_tokens'] ?? 0);
+    (usage?.['input_tokens'] ?? 0) +
+    (usage?.['cache_read_input_tokens'] ?? 0) +
+    (usage?.['cache_creation_input_tokens'] ?? 0);
   const taken = state.pendingInput.filter((input) => input.seq <= response.intake);
   if (taken.some((input) => input.type === 'user.message')) state.roundsThisTurn = 0;
   state.roundsThisTurn += 1;
@@ -183,7 +195,8 @@ function foldRequestEnd(state: BrainState, event: StoredEvent): void {
   if (userBlocks.length > 0) appendTurn(state.turns, { role: 'user', content: userBlocks });
   const stopReason = event.hidden?.['stop_reason'];
   state.continueRequested = stopReason === 'pause_turn';
-  const truncated = stopReason === 'max_tokens' && state.openToolUses.length === 1 && !!state.openToolUses[0]?.inputError;
+  const truncated =
+    stopReason === 'max_tokens' && state.openToolUses.length === 1 && !!state.openToolUses[0]?.inputError;
   state.truncatedStreak = truncated ? state.truncatedStreak + 1 : 0;
   if (response.content.length > 0) {
     appendTurn(state.turns, { role: 'assistant', content: response.content });
@@ -215,10 +228,17 @@ function foldToolResult(state: BrainState, event: StoredEvent): void {
   const use = state.openToolUses[index];
   if (index >= 0) state.openToolUses.splice(index, 1);
   const isError = event.data['is_error'] === true;
-  state.pendingResults.push({ type: 'tool_result', toolUseId: useId, content: contentBlocks(event.data['content']), isError });
+  state.pendingResults.push({
+    type: 'tool_result',
+    toolUseId: useId,
+    content: contentBlocks(event.data['content']),
+    isError,
+  });
   const key = use ? `${use.name}\u0000${JSON.stringify(use.input)}` : useId;
   if (!isError) state.failingCall = null;
-  else state.failingCall = state.failingCall?.key === key ? { key, count: state.failingCall.count + 1 } : { key, count: 1 };
+  else
+    state.failingCall =
+      state.failingCall?.key === key ? { key, count: state.failingCall.count + 1 } : { key, count: 1 };
 }
 
 /**
@@ -295,7 +315,10 @@ export function contentBlocks(content: unknown): ContentBlock[] {
     } else if (block['type'] === 'document') {
       const title = typeof block['title'] === 'string' ? ` "${block['title']}"` : '';
       const source = block['source'] as Record<string, unknown> | undefined;
-      const text = source?.['type'] === 'text' ? str(source['data']) : `[document${title}: ${str(source?.['type'], 'unknown')} source]`;
+      const text =
+        source?.['type'] === 'text'
+          ? str(source['data'])
+          : `[document${title}: ${str(source?.['type'], 'unknown')} source]`;
       blocks.push({ type: 'text', text });
     }
   }

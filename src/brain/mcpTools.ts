@@ -39,7 +39,8 @@ export function parseMcpToolName(
 ): { server: string; tool: string } | null {
   for (const server of agent.mcp_servers) {
     const prefix = `${server.name}${MCP_NAME_SEPARATOR}`;
-    if (name.startsWith(prefix) && name.length > prefix.length) return { server: server.name, tool: name.slice(prefix.length) };
+    if (name.startsWith(prefix) && name.length > prefix.length)
+      return { server: server.name, tool: name.slice(prefix.length) };
   }
   return null;
 }

@@ -107,9 +107,12 @@ export class ResponseAssembler {
     const known = this.agent.tools.some(
       (tool) =>
         tool.type === 'agent_toolset_20260401' &&
-        (tool.configs as unknown as Array<{ name: string; enabled: boolean }>).some((c) => c.name === block.name && c.enabled),
+        (tool.configs as unknown as Array<{ name: string; enabled: boolean }>).some(
+          (c) => c.name === block.name && c.enabled,
+        ),
     );
-    if (!known && !hidden['input_error']) hidden['input_error'] = `Unknown tool: ${block.name}. Use one of the tools provided.`;
+    if (!known && !hidden['input_error'])
+      hidden['input_error'] = `Unknown tool: ${block.name}. Use one of the tools provided.`;
     const { permission, evaluation } = evaluatePermission(this.agent, 'builtin', block.name);
     return {
       type: 'agent.tool_use',

@@ -92,12 +92,16 @@ export class SessionRunner {
   }
 
   private async view(): Promise<SessionView | null> {
-    const record = await this.deps.resources.get<{ agent: BetaManagedAgentsSessionAgent; environment_id: string; budget: { max_list_cost: { amount: string } } | null }>(
-      'session',
-      this.sessionId,
-    );
+    const record = await this.deps.resources.get<{
+      agent: BetaManagedAgentsSessionAgent;
+      environment_id: string;
+      budget: { max_list_cost: { amount: string } } | null;
+    }>('session', this.sessionId);
     if (!record || record.archivedAt) return null;
-    const environment = await this.deps.resources.get<{ config: Record<string, unknown> }>('environment', record.body.environment_id);
+    const environment = await this.deps.resources.get<{ config: Record<string, unknown> }>(
+      'environment',
+      record.body.environment_id,
+    );
     const environmentConfig = environment?.body.config ?? { type: 'cloud' };
     return {
       agent: record.body.agent,
@@ -137,7 +141,9 @@ export class SessionRunner {
     const intake = this.state.lastUserSeq;
     switch (action.type) {
       case 'close_orphan_request':
-        await this.append([requestEnd(action.startId, true, ZERO_USAGE, { interrupted: 'worker stopped mid-request' })]);
+        await this.append([
+          requestEnd(action.startId, true, ZERO_USAGE, { interrupted: 'worker stopped mid-request' }),
+        ]);
         return;
       case 'interrupt': {
         const results = action.open
@@ -147,7 +153,10 @@ export class SessionRunner {
         return;
       }
       case 'answer_tool':
-        await this.append([...this.running(), toolResultEvent(action.use.kind, action.use.eventId, action.text, true)], intake);
+        await this.append(
+          [...this.running(), toolResultEvent(action.use.kind, action.use.eventId, action.text, true)],
+          intake,
+        );
         return;
       case 'run_tool':
         await this.runTool(action.use, view, intake);
@@ -176,7 +185,16 @@ export class SessionRunner {
     event.data = { ...event.data, content: result.content };
     const failure = result.mcpFailure;
     // The model reads the failure in the tool result; the client sees it as a session error. The session goes on.
-    const errors = failure ? [sessionError({ type: failure.type, message: failure.message, retry_status: { type: 'retrying' }, mcp_server_name: failure.server })] : [];
+    const errors = failure
+      ? [
+          sessionError({
+            type: failure.type,
+            message: failure.message,
+            retry_status: { type: 'retrying' },
+            mcp_server_name: failure.server,
+          }),
+        ]
+      : [];
     await this.append([event, ...errors], intake);
   }
 
@@ -187,17 +205,32 @@ export class SessionRunner {
     const mcpTools = await this.mcpTools(view);
     for (;;) {
       const startId = newId('event');
-      await this.append([...this.running(), { id: startId, type: 'span.model_request_start', data: {}, hidden: { intake } }], intake);
+      await this.append(
+        [...this.running(), { id: startId, type: 'span.model_request_start', data: {}, hidden: { intake } }],
+        intake,
+      );
       await this.catchUp();
       const request = {
-        ...buildModelRequest(this.state, view.agent, this.deps.builtinToolSpecs, profile.maxOutputTokens, intake, mcpTools),
+        ...buildModelRequest(
+          this.state,
+          view.agent,
+          this.deps.builtinToolSpecs,
+          profile.maxOutputTokens,
+          intake,
+          mcpTools,
+        ),
         // One cache per session on providers that key prompt caches.
         cacheKey: this.sessionId,
       };
-      const assembler = new ResponseAssembler(view.agent, startId, (event) => this.deps.previews.publish(this.sessionId, event));
+      const assembler = new ResponseAssembler(view.agent, startId, (event) =>
+        this.deps.previews.publish(this.sessionId, event),
+      );
       try {
         let stop: Extract<ModelEvent, { type: 'response_stop' }> | undefined;
-        for await (const event of models.stream(request, { signal: this.step.signal, idleTimeoutMs: limits.modelIdleTimeoutMs })) {
+        for await (const event of models.stream(request, {
+          signal: this.step.signal,
+          idleTimeoutMs: limits.modelIdleTimeoutMs,
+        })) {
           if (event.type === 'response_stop') stop = event;
           else assembler.onEvent(event);
         }
@@ -224,9 +257,19 @@ export class SessionRunner {
         attempt += 1;
         const delay = retryDelay(modelError, attempt, limits);
         const sessionErr = sessionErrorFor(modelError, delay === null ? 'exhausted' : 'retrying');
-        this.deps.logger.warn({ sessionId: this.sessionId, kind: modelError.kind, attempt, err: modelError.message }, 'model request failed');
+        this.deps.logger.warn(
+          { sessionId: this.sessionId, kind: modelError.kind, attempt, err: modelError.message },
+          'model request failed',
+        );
         if (delay === null) {
-          await this.append([requestEnd(startId, true, ZERO_USAGE, { error_kind: modelError.kind }), sessionError(sessionErr), idle({ type: 'retries_exhausted' }, intake)], intake);
+          await this.append(
+            [
+              requestEnd(startId, true, ZERO_USAGE, { error_kind: modelError.kind }),
+              sessionError(sessionErr),
+              idle({ type: 'retries_exhausted' }, intake),
+            ],
+            intake,
+          );
           return;
         }
         await this.append([
@@ -258,8 +301,18 @@ export class SessionRunner {
     }
     const profile = this.deps.models.profile(view.agent.model.id);
     const startId = newId('event');
-    await this.append([...this.running(), { id: startId, type: 'span.model_request_start', data: {}, hidden: { purpose: 'compaction' } }]);
-    const base = buildModelRequest(this.state, view.agent, this.deps.builtinToolSpecs, profile.maxOutputTokens, intake, await this.mcpTools(view));
+    await this.append([
+      ...this.running(),
+      { id: startId, type: 'span.model_request_start', data: {}, hidden: { purpose: 'compaction' } },
+    ]);
+    const base = buildModelRequest(
+      this.state,
+      view.agent,
+      this.deps.builtinToolSpecs,
+      profile.maxOutputTokens,
+      intake,
+      await this.mcpTools(view),
+    );
     let summary = '';
     let usage = ZERO_USAGE;
     try {
@@ -273,7 +326,10 @@ export class SessionRunner {
     } catch (error) {
       if (error instanceof StaleEpochError) throw error;
       // A failed summary still counts as a compaction attempt, so the breaker can stop a loop.
-      await this.append([requestEnd(startId, true, ZERO_USAGE, { error_kind: 'compaction_failed' }), compacted({ mode: 'clear_tool_results', keep_recent: 0 })]);
+      await this.append([
+        requestEnd(startId, true, ZERO_USAGE, { error_kind: 'compaction_failed' }),
+        compacted({ mode: 'clear_tool_results', keep_recent: 0 }),
+      ]);
       return;
     }
     const cost = listCostMicroUsd(profile.pricing, usage);
@@ -350,8 +406,16 @@ function requestEnd(startId: string, isError: boolean, usage: Usage, hidden: Rec
   };
 }
 
-function idle(stopReason: { type: string; event_ids?: string[] }, intake: number, extra: Record<string, unknown> = {}): NewEvent {
-  return { type: 'session.status_idle', data: { stop_reason: stopReason, stop_details: null }, hidden: { intake, ...extra } };
+function idle(
+  stopReason: { type: string; event_ids?: string[] },
+  intake: number,
+  extra: Record<string, unknown> = {},
+): NewEvent {
+  return {
+    type: 'session.status_idle',
+    data: { stop_reason: stopReason, stop_details: null },
+    hidden: { intake, ...extra },
+  };
 }
 
 function refusalIdle(intake: number): NewEvent {
@@ -368,12 +432,16 @@ function sessionError(error: SessionErrorObject & Record<string, unknown>): NewE
 
 function toolResultEvent(kind: 'builtin' | 'custom' | 'mcp', useId: string, text: string, isError: boolean): NewEvent {
   const content = text ? [{ type: 'text', text }] : [];
-  if (kind === 'mcp') return { type: 'agent.mcp_tool_result', data: { mcp_tool_use_id: useId, content, is_error: isError } };
+  if (kind === 'mcp')
+    return { type: 'agent.mcp_tool_result', data: { mcp_tool_use_id: useId, content, is_error: isError } };
   return { type: 'agent.tool_result', data: { tool_use_id: useId, content, is_error: isError } };
 }
 
 /** List cost in millionths of a dollar; prices are cents per million tokens. Null without a price. */
-export function listCostMicroUsd(pricing: { input: number; output: number; cacheRead: number; cacheWrite: number } | undefined, usage: Usage): number | null {
+export function listCostMicroUsd(
+  pricing: { input: number; output: number; cacheRead: number; cacheWrite: number } | undefined,
+  usage: Usage,
+): number | null {
   if (!pricing) return null;
   const centsTimesMillion =
     usage.inputTokens * pricing.input +

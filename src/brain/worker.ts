@@ -136,7 +136,11 @@ export class BrainWorker {
     const stalled = [...this.running.values()]
       .map(({ runner }) => ({ session_id: runner.sessionId, step: runner.current?.step, since: runner.current?.since }))
       .filter((entry) => entry.since !== undefined && now - entry.since > this.deps.limits.stallAfterMs)
-      .map((entry) => ({ session_id: entry.session_id, step: entry.step, seconds: Math.round((now - entry.since!) / 1000) }));
+      .map((entry) => ({
+        session_id: entry.session_id,
+        step: entry.step,
+        seconds: Math.round((now - entry.since!) / 1000),
+      }));
     const sweepLate = this.lastSweepAt > 0 && now - this.lastSweepAt > 3 * this.deps.limits.sweepIntervalMs + 1_000;
     return {
       ok: stalled.length === 0 && !sweepLate && !this.closed,

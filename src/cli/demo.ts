@@ -54,7 +54,9 @@ export async function runDemo(options: { message: string; sandbox: 'bubblewrap' 
       if (event.type === 'session.status_idle' && event.stop_reason.type !== 'requires_action') break;
     }
     const done = await client.beta.sessions.retrieve(session.id);
-    print(`\nsession ${done.status}: ${done.usage.input_tokens ?? 0} input and ${done.usage.output_tokens ?? 0} output tokens`);
+    print(
+      `\nsession ${done.status}: ${done.usage.input_tokens ?? 0} input and ${done.usage.output_tokens ?? 0} output tokens`,
+    );
     return 0;
   } finally {
     await server.close();
@@ -74,7 +76,10 @@ function describe(event: Anthropic.Beta.Sessions.BetaManagedAgentsStreamSessionE
     case 'agent.tool_use':
       return `tool      ${event.name} ${JSON.stringify(event.input)}`;
     case 'agent.tool_result':
-      return `result    ${(event.content ?? []).map((block) => ('text' in block ? block.text : '')).join('').trim()}`;
+      return `result    ${(event.content ?? [])
+        .map((block) => ('text' in block ? block.text : ''))
+        .join('')
+        .trim()}`;
     case 'session.error':
       return `error     ${event.error.type}: ${event.error.message}`;
     default:

@@ -37,13 +37,23 @@ export async function egressChecks(config: ServerConfig): Promise<Check[]> {
     checks.push({
       name: 'package hosts',
       ok: true,
-      detail: sources.length > 0 ? `allow_package_managers opens ${describeSources(sources)}` : 'no package manager configured on this host',
+      detail:
+        sources.length > 0
+          ? `allow_package_managers opens ${describeSources(sources)}`
+          : 'no package manager configured on this host',
     });
     const last = readSelfTestReport(join(config.dataDir, 'egress', 'selftest.json'));
     if (last) checks.push({ ...selfTestCheck(last), name: 'egress at last server start' });
     return checks;
   } catch (error) {
-    return [{ name: 'egress', ok: false, detail: `self-test could not run: ${String(error)}`, hint: 'check bubblewrap (above)' }];
+    return [
+      {
+        name: 'egress',
+        ok: false,
+        detail: `self-test could not run: ${String(error)}`,
+        hint: 'check bubblewrap (above)',
+      },
+    ];
   } finally {
     await hands.close();
     await proxy.close();

@@ -38,7 +38,10 @@ program
   .option('--message <text>', 'what the user says', 'Show me where you are running.')
   .option('--unsandboxed', 'run tools without bubblewrap (development only)')
   .action(async (options: { message: string; unsandboxed?: boolean }) => {
-    process.exitCode = await runDemo({ message: options.message, sandbox: options.unsandboxed ? 'local' : 'bubblewrap' });
+    process.exitCode = await runDemo({
+      message: options.message,
+      sandbox: options.unsandboxed ? 'local' : 'bubblewrap',
+    });
   });
 
 await program.parseAsync(process.argv);

@@ -39,8 +39,7 @@ export class ApiError extends Error {
 export const invalidRequest = (message: string, options?: ApiErrorOptions) =>
   new ApiError(400, 'invalid_request_error', message, options);
 
-export const notFound = (what: string, id: string) =>
-  new ApiError(404, 'not_found_error', `${what} not found: ${id}`);
+export const notFound = (what: string, id: string) => new ApiError(404, 'not_found_error', `${what} not found: ${id}`);
 
 export const conflict = (message: string, options: ApiErrorOptions = {}) =>
   new ApiError(409, 'conflict_error', message, { noRetry: true, ...options });

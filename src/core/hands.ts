@@ -1,3 +1,5 @@
+import type { BetaManagedAgentsSessionAgent } from '@anthropic-ai/sdk/resources/beta/sessions/sessions.js';
+
 /**
  * The hands port: where tools run. A sandbox is provisioned lazily on the first call that
  * needs one (never on the time-to-first-token path); `execute` is idempotent by the
@@ -8,7 +10,11 @@ export interface ToolResult {
   content: Array<{ type: 'text'; text: string } | { type: 'image'; source: Record<string, unknown> }>;
   isError: boolean;
   /** An MCP server that could not be reached or refused our credentials: also a session error. */
-  mcpFailure?: { type: 'mcp_connection_failed_error' | 'mcp_authentication_failed_error'; server: string; message: string };
+  mcpFailure?: {
+    type: 'mcp_connection_failed_error' | 'mcp_authentication_failed_error';
+    server: string;
+    message: string;
+  };
 }
 
 export interface SessionHandsContext {
@@ -18,6 +24,11 @@ export interface SessionHandsContext {
   environmentConfig: Record<string, unknown>;
   /** The MCP servers the agent declares: the only URLs an MCP call may reach. */
   mcpServers?: ReadonlyArray<{ name: string; url: string }>;
+  /**
+   * The agent's tools as its snapshot resolved them: the built-in tools read their settings here
+   * (web_fetch's `allowed_domains`, `blocked_domains`, `max_content_tokens`). Absent: defaults.
+   */
+  agentTools?: BetaManagedAgentsSessionAgent['tools'];
 }
 
 /** A tool an MCP server offers, as the model will see it (named `<server>__<tool>`). */

@@ -54,7 +54,11 @@ export interface ResourceStore {
   update<B extends object>(record: ResourceRecord<B>, version?: VersionRecord<B>): Promise<boolean>;
   delete(kind: ResourceKind, id: string): Promise<boolean>;
   list<B = Record<string, unknown>>(kind: ResourceKind, options: ListOptions): Promise<ResourceRecord<B>[]>;
-  getVersion<B = Record<string, unknown>>(kind: ResourceKind, id: string, version: number): Promise<VersionRecord<B> | null>;
+  getVersion<B = Record<string, unknown>>(
+    kind: ResourceKind,
+    id: string,
+    version: number,
+  ): Promise<VersionRecord<B> | null>;
   listVersions<B = Record<string, unknown>>(
     kind: ResourceKind,
     id: string,

@@ -47,7 +47,11 @@ export const emptySessionSummary = (): SessionSummary => ({
 /** The session has work for a brain: it is mid-turn, or input waits that no brain took in. */
 export function needsBrain(summary: SessionSummary): boolean {
   if (summary.status === 'terminated') return false;
-  return summary.status === 'running' || summary.status === 'rescheduling' || summary.lastUserSeq > (summary.intakeThrough ?? 0);
+  return (
+    summary.status === 'running' ||
+    summary.status === 'rescheduling' ||
+    summary.lastUserSeq > (summary.intakeThrough ?? 0)
+  );
 }
 
 const STATUS_OF_EVENT: Record<string, SessionStatus> = {
@@ -61,7 +65,11 @@ const num = (value: unknown): number => (typeof value === 'number' && Number.isF
 
 const AFFECTS_SUMMARY = new Set([...Object.keys(STATUS_OF_EVENT), 'span.model_request_end']);
 
-export function foldSessionSummary(summary: SessionSummary, event: StoredEvent, intakeThroughSeq?: number): SessionSummary {
+export function foldSessionSummary(
+  summary: SessionSummary,
+  event: StoredEvent,
+  intakeThroughSeq?: number,
+): SessionSummary {
   const isUser = event.type.startsWith('user.') || event.type.startsWith('system.');
   // Most events (agent output, tool results) change nothing here: skip the copy on the hot path.
   if (!isUser && intakeThroughSeq === undefined && !AFFECTS_SUMMARY.has(event.type)) return summary;

@@ -41,7 +41,11 @@ const maximal = {
   multiagent: {
     type: 'multiagent_20261001',
     advisor: { type: 'enabled', model: 'claude-opus-5-5' },
-    subagents: { type: 'enabled', inline_agents: { type: 'disabled' }, predefined_agents: ['agent_a', { type: 'self' }] },
+    subagents: {
+      type: 'enabled',
+      inline_agents: { type: 'disabled' },
+      predefined_agents: ['agent_a', { type: 'self' }],
+    },
     workflows: null,
   },
   tools: [
@@ -78,7 +82,12 @@ const maximal = {
       type: 'custom',
       name: 'lookup',
       description: 'Looks things up',
-      input_schema: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'], additionalProperties: false },
+      input_schema: {
+        type: 'object',
+        properties: { q: { type: 'string' } },
+        required: ['q'],
+        additionalProperties: false,
+      },
     },
   ],
 } satisfies AgentCreateBody;
@@ -114,7 +123,14 @@ describe('compile-time pins against the SDK types', () => {
   });
 
   it('builds bodies that make a complete BetaManagedAgentsAgent', () => {
-    const stamp = { id: 'agent_1', type: 'agent' as const, version: 1, created_at: 't', updated_at: 't', archived_at: null };
+    const stamp = {
+      id: 'agent_1',
+      type: 'agent' as const,
+      version: 1,
+      created_at: 't',
+      updated_at: 't',
+      archived_at: null,
+    };
     const agent = { ...create(maximal), ...stamp } satisfies BetaManagedAgentsAgent;
     expect(pickAgentBody(agent)).toEqual(create(maximal));
   });
@@ -177,8 +193,16 @@ describe('unknown fields', () => {
   it.each([
     ['top level', { ...minimal, colour: 'red' }, []],
     ['model object', { ...minimal, model: { id: 'm', temperature: 1 } }, ['model']],
-    ['default_config', { ...minimal, tools: [{ type: 'agent_toolset_20260401', default_config: { x: 1 } }] }, ['tools', 0, 'default_config']],
-    ['tool config', { ...minimal, tools: [{ type: 'agent_toolset_20260401', configs: [{ name: 'bash', timeout: 1 }] }] }, ['tools', 0, 'configs', 0]],
+    [
+      'default_config',
+      { ...minimal, tools: [{ type: 'agent_toolset_20260401', default_config: { x: 1 } }] },
+      ['tools', 0, 'default_config'],
+    ],
+    [
+      'tool config',
+      { ...minimal, tools: [{ type: 'agent_toolset_20260401', configs: [{ name: 'bash', timeout: 1 }] }] },
+      ['tools', 0, 'configs', 0],
+    ],
     ['skill', { ...minimal, skills: [{ type: 'anthropic', skill_id: 'x', pinned: true }] }, ['skills', 0]],
   ])('rejects an unknown key in the %s', (_, body, path) => {
     const [issue] = issuesOf(agentCreateSchema, body);
@@ -187,7 +211,10 @@ describe('unknown fields', () => {
   });
 
   it('rejects an unknown key in an update', () => {
-    expect(issuesOf(agentUpdateSchema, { nmae: 'typo' })[0]).toMatchObject({ code: 'unrecognized_keys', keys: ['nmae'] });
+    expect(issuesOf(agentUpdateSchema, { nmae: 'typo' })[0]).toMatchObject({
+      code: 'unrecognized_keys',
+      keys: ['nmae'],
+    });
   });
 });
 
@@ -203,41 +230,179 @@ describe('limits on create', () => {
   it.each<[string, object, PropertyKey[]]>([
     ['an empty name', { name: '' }, ['name']],
     ['21 MCP servers', { mcp_servers: names(21).map(server), tools: names(21).map(mcpToolset) }, ['mcp_servers']],
-    ['duplicate MCP server names', { mcp_servers: [server('a'), server('a')], tools: [mcpToolset('a')] }, ['mcp_servers', 1, 'name']],
-    ['an MCP server name over 255 chars', { mcp_servers: [server(long(256))], tools: [mcpToolset(long(256))] }, ['mcp_servers', 0, 'name']],
-    ['a non-http MCP url', { mcp_servers: [{ ...server('a'), url: 'ftp://x' }], tools: [mcpToolset('a')] }, ['mcp_servers', 0, 'url']],
-    ['an unreferenced MCP server', { mcp_servers: [server('a'), server('b')], tools: [mcpToolset('a')] }, ['mcp_servers', 1, 'name']],
+    [
+      'duplicate MCP server names',
+      { mcp_servers: [server('a'), server('a')], tools: [mcpToolset('a')] },
+      ['mcp_servers', 1, 'name'],
+    ],
+    [
+      'an MCP server name over 255 chars',
+      { mcp_servers: [server(long(256))], tools: [mcpToolset(long(256))] },
+      ['mcp_servers', 0, 'name'],
+    ],
+    [
+      'a non-http MCP url',
+      { mcp_servers: [{ ...server('a'), url: 'ftp://x' }], tools: [mcpToolset('a')] },
+      ['mcp_servers', 0, 'url'],
+    ],
+    [
+      'an unreferenced MCP server',
+      { mcp_servers: [server('a'), server('b')], tools: [mcpToolset('a')] },
+      ['mcp_servers', 1, 'name'],
+    ],
     ['a toolset naming an undeclared server', { tools: [mcpToolset('ghost')] }, ['tools', 0, 'mcp_server_name']],
     ['257 tools', { tools: names(257, 't').map(customTool) }, ['tools']],
     ['duplicate custom tool names', { tools: [customTool('a'), customTool('a')] }, ['tools', 1, 'name']],
     ['a custom tool name with a space', { tools: [customTool('a b')] }, ['tools', 0, 'name']],
     ['a custom tool name over 128 chars', { tools: [customTool(long(129))] }, ['tools', 0, 'name']],
-    ['an MCP tool name over 128 chars', { mcp_servers: [server('a')], tools: [{ ...mcpToolset('a'), configs: [{ name: long(129) }] }] }, ['tools', 0, 'configs', 0, 'name']],
+    [
+      'an MCP tool name over 128 chars',
+      { mcp_servers: [server('a')], tools: [{ ...mcpToolset('a'), configs: [{ name: long(129) }] }] },
+      ['tools', 0, 'configs', 0, 'name'],
+    ],
     ['a toolset server name over 255 chars', { tools: [mcpToolset(long(256))] }, ['tools', 0, 'mcp_server_name']],
-    ['two configs for one tool', { tools: [toolset([{ name: 'bash' }, { name: 'bash' }])] }, ['tools', 0, 'configs', 1, 'name']],
-    ['a tool config whose type differs from its name', { tools: [toolset([{ name: 'bash', type: 'read' }])] }, ['tools', 0, 'configs', 0, 'type']],
-    ['an unknown permission policy', { tools: [toolset([{ name: 'read', permission_policy: { type: 'never' } }])] }, ['tools', 0, 'configs', 0, 'permission_policy', 'type']],
+    [
+      'two configs for one tool',
+      { tools: [toolset([{ name: 'bash' }, { name: 'bash' }])] },
+      ['tools', 0, 'configs', 1, 'name'],
+    ],
+    [
+      'a tool config whose type differs from its name',
+      { tools: [toolset([{ name: 'bash', type: 'read' }])] },
+      ['tools', 0, 'configs', 0, 'type'],
+    ],
+    [
+      'an unknown permission policy',
+      { tools: [toolset([{ name: 'read', permission_policy: { type: 'never' } }])] },
+      ['tools', 0, 'configs', 0, 'permission_policy', 'type'],
+    ],
     ['17 metadata pairs', { metadata: Object.fromEntries(names(17).map((k) => [k, 'v'])) }, ['metadata']],
     ['a metadata key over 64 chars', { metadata: { [long(65)]: 'v' } }, ['metadata', long(65)]],
     ['a metadata value over 512 chars', { metadata: { k: long(513) } }, ['metadata', 'k']],
-    ['a role ARN over 2048 chars', { execution_identity: { type: 'aws_role', role_arn: long(2049) } }, ['execution_identity', 'role_arn']],
-    ['an empty allowed_domains', { tools: [webFetch({ allowed_domains: [] })] }, ['tools', 0, 'configs', 0, 'allowed_domains']],
-    ['65 allowed_domains', { tools: [webFetch({ allowed_domains: names(65, 'd').map((d) => `${d}.com`) })] }, ['tools', 0, 'configs', 0, 'allowed_domains']],
-    ['allowed and blocked domains together', { tools: [webFetch({ allowed_domains: ['a.com'], blocked_domains: ['b.com'] })] }, ['tools', 0, 'configs', 0, 'blocked_domains']],
-    ['a fetch domain with a scheme', { tools: [webFetch({ blocked_domains: ['https://a.com'] })] }, ['tools', 0, 'configs', 0, 'blocked_domains', 0]],
-    ['a fetch domain with a path', { tools: [webFetch({ blocked_domains: ['a.com/x'] })] }, ['tools', 0, 'configs', 0, 'blocked_domains', 0]],
-    ['a search domain with a port', { tools: [toolset([{ name: 'web_search', allowed_domains: ['a.com:443'] }])] }, ['tools', 0, 'configs', 0, 'allowed_domains', 0]],
-    ['a lowercase country code', { tools: [toolset([{ name: 'web_search', user_location: { type: 'approximate', country: 'gb' } }])] }, ['tools', 0, 'configs', 0, 'user_location', 'country']],
-    ['every url source set to none', { tools: [webFetch({ url_sources: { user_input: 'none', server_tool_results: { type: 'none' }, client_tool_results: 'none' } })] }, ['tools', 0, 'configs', 0, 'url_sources']],
-    ['an empty only list', { tools: [webFetch({ url_sources: { server_tool_results: { type: 'only', tools: [] } } })] }, ['tools', 0, 'configs', 0, 'url_sources', 'server_tool_results', 'tools']],
-    ['a repeated tool reference', { tools: [webFetch({ url_sources: { server_tool_results: { type: 'except', tools: [{ type: 'tool_reference', name: 'web_fetch' }, { type: 'tool_reference', name: 'web_fetch' }] } } })] }, ['tools', 0, 'configs', 0, 'url_sources', 'server_tool_results', 'tools', 1, 'name']],
-    ['a server source that is not a server tool', { tools: [webFetch({ url_sources: { server_tool_results: { type: 'only', tools: [{ type: 'tool_reference', name: 'bash' }] } } })] }, ['tools', 0, 'configs', 0, 'url_sources', 'server_tool_results', 'tools', 0, 'name']],
-    ['a client source that is not a custom tool', { tools: [customTool('a'), webFetch({ url_sources: { client_tool_results: { type: 'only', tools: [{ type: 'tool_reference', name: 'b' }] } } })] }, ['tools', 1, 'configs', 0, 'url_sources', 'client_tool_results', 'tools', 0, 'name']],
-    ['a zero max_content_tokens', { tools: [webFetch({ max_content_tokens: 0 })] }, ['tools', 0, 'configs', 0, 'max_content_tokens']],
+    [
+      'a role ARN over 2048 chars',
+      { execution_identity: { type: 'aws_role', role_arn: long(2049) } },
+      ['execution_identity', 'role_arn'],
+    ],
+    [
+      'an empty allowed_domains',
+      { tools: [webFetch({ allowed_domains: [] })] },
+      ['tools', 0, 'configs', 0, 'allowed_domains'],
+    ],
+    [
+      '65 allowed_domains',
+      { tools: [webFetch({ allowed_domains: names(65, 'd').map((d) => `${d}.com`) })] },
+      ['tools', 0, 'configs', 0, 'allowed_domains'],
+    ],
+    [
+      'allowed and blocked domains together',
+      { tools: [webFetch({ allowed_domains: ['a.com'], blocked_domains: ['b.com'] })] },
+      ['tools', 0, 'configs', 0, 'blocked_domains'],
+    ],
+    [
+      'a fetch domain with a scheme',
+      { tools: [webFetch({ blocked_domains: ['https://a.com'] })] },
+      ['tools', 0, 'configs', 0, 'blocked_domains', 0],
+    ],
+    [
+      'a fetch domain with a path',
+      { tools: [webFetch({ blocked_domains: ['a.com/x'] })] },
+      ['tools', 0, 'configs', 0, 'blocked_domains', 0],
+    ],
+    [
+      'a search domain with a port',
+      { tools: [toolset([{ name: 'web_search', allowed_domains: ['a.com:443'] }])] },
+      ['tools', 0, 'configs', 0, 'allowed_domains', 0],
+    ],
+    [
+      'a lowercase country code',
+      { tools: [toolset([{ name: 'web_search', user_location: { type: 'approximate', country: 'gb' } }])] },
+      ['tools', 0, 'configs', 0, 'user_location', 'country'],
+    ],
+    [
+      'every url source set to none',
+      {
+        tools: [
+          webFetch({
+            url_sources: { user_input: 'none', server_tool_results: { type: 'none' }, client_tool_results: 'none' },
+          }),
+        ],
+      },
+      ['tools', 0, 'configs', 0, 'url_sources'],
+    ],
+    [
+      'an empty only list',
+      { tools: [webFetch({ url_sources: { server_tool_results: { type: 'only', tools: [] } } })] },
+      ['tools', 0, 'configs', 0, 'url_sources', 'server_tool_results', 'tools'],
+    ],
+    [
+      'a repeated tool reference',
+      {
+        tools: [
+          webFetch({
+            url_sources: {
+              server_tool_results: {
+                type: 'except',
+                tools: [
+                  { type: 'tool_reference', name: 'web_fetch' },
+                  { type: 'tool_reference', name: 'web_fetch' },
+                ],
+              },
+            },
+          }),
+        ],
+      },
+      ['tools', 0, 'configs', 0, 'url_sources', 'server_tool_results', 'tools', 1, 'name'],
+    ],
+    [
+      'a server source that is not a server tool',
+      {
+        tools: [
+          webFetch({
+            url_sources: { server_tool_results: { type: 'only', tools: [{ type: 'tool_reference', name: 'bash' }] } },
+          }),
+        ],
+      },
+      ['tools', 0, 'configs', 0, 'url_sources', 'server_tool_results', 'tools', 0, 'name'],
+    ],
+    [
+      'a client source that is not a custom tool',
+      {
+        tools: [
+          customTool('a'),
+          webFetch({
+            url_sources: { client_tool_results: { type: 'only', tools: [{ type: 'tool_reference', name: 'b' }] } },
+          }),
+        ],
+      },
+      ['tools', 1, 'configs', 0, 'url_sources', 'client_tool_results', 'tools', 0, 'name'],
+    ],
+    [
+      'a zero max_content_tokens',
+      { tools: [webFetch({ max_content_tokens: 0 })] },
+      ['tools', 0, 'configs', 0, 'max_content_tokens'],
+    ],
     ['an empty coordinator roster', { multiagent: { type: 'coordinator', agents: [] } }, ['multiagent', 'agents']],
-    ['21 coordinator entries', { multiagent: { type: 'coordinator', agents: names(21, 'agent_') } }, ['multiagent', 'agents']],
-    ['21 predefined agents', { multiagent: { type: 'multiagent_20261001', workflows: { type: 'enabled', predefined_agents: names(21, 'agent_') } } }, ['multiagent', 'workflows', 'predefined_agents']],
-    ['a roster version of 0', { multiagent: { type: 'coordinator', agents: [{ type: 'agent', id: 'agent_a', version: 0 }] } }, ['multiagent', 'agents', 0, 'version']],
+    [
+      '21 coordinator entries',
+      { multiagent: { type: 'coordinator', agents: names(21, 'agent_') } },
+      ['multiagent', 'agents'],
+    ],
+    [
+      '21 predefined agents',
+      {
+        multiagent: {
+          type: 'multiagent_20261001',
+          workflows: { type: 'enabled', predefined_agents: names(21, 'agent_') },
+        },
+      },
+      ['multiagent', 'workflows', 'predefined_agents'],
+    ],
+    [
+      'a roster version of 0',
+      { multiagent: { type: 'coordinator', agents: [{ type: 'agent', id: 'agent_a', version: 0 }] } },
+      ['multiagent', 'agents', 0, 'version'],
+    ],
     ['a bad effort', { model: { id: 'm', effort: 'extreme' } }, ['model', 'effort']],
     ['an unknown speed', { model: { id: 'm', speed: 'ludicrous' } }, ['model', 'speed']],
   ])('rejects %s', (_, fields, path) => {
@@ -255,10 +420,22 @@ describe('limits on create', () => {
   });
 
   it.each<[string, object, PropertyKey[]]>([
-    ['the same agent twice', { type: 'coordinator', agents: ['agent_a', { type: 'agent', id: 'agent_a' }] }, ['multiagent', 'agents', 1]],
+    [
+      'the same agent twice',
+      { type: 'coordinator', agents: ['agent_a', { type: 'agent', id: 'agent_a' }] },
+      ['multiagent', 'agents', 1],
+    ],
     ['self twice', { type: 'coordinator', agents: [{ type: 'self' }, { type: 'self' }] }, ['multiagent', 'agents', 1]],
-    ['self and its own id', { type: 'coordinator', agents: [{ type: 'self' }, 'agent_self'] }, ['multiagent', 'agents', 1]],
-    ['no inline and no predefined agents', { type: 'multiagent_20261001', subagents: { type: 'enabled', inline_agents: { type: 'disabled' } } }, ['multiagent', 'subagents', 'predefined_agents']],
+    [
+      'self and its own id',
+      { type: 'coordinator', agents: [{ type: 'self' }, 'agent_self'] },
+      ['multiagent', 'agents', 1],
+    ],
+    [
+      'no inline and no predefined agents',
+      { type: 'multiagent_20261001', subagents: { type: 'enabled', inline_agents: { type: 'disabled' } } },
+      ['multiagent', 'subagents', 'predefined_agents'],
+    ],
   ])('rejects a multiagent roster with %s', (_, multiagent, path) => {
     expect(thrownPaths(() => create({ ...minimal, multiagent }))).toEqual([path]);
   });
@@ -268,8 +445,16 @@ describe('model', () => {
   it.each([
     ['a bare string', 'claude-opus-5-5', { id: 'claude-opus-5-5', effort: { type: 'high' }, speed: 'standard' }],
     ['a bare effort level', { id: 'm', effort: 'low' }, { id: 'm', effort: { type: 'low' }, speed: 'standard' }],
-    ['an effort object', { id: 'm', effort: { type: 'xhigh' }, speed: null }, { id: 'm', effort: { type: 'xhigh' }, speed: 'standard' }],
-    ['null effort and geo', { id: 'm', effort: null, inference_geo: null }, { id: 'm', effort: { type: 'high' }, speed: 'standard' }],
+    [
+      'an effort object',
+      { id: 'm', effort: { type: 'xhigh' }, speed: null },
+      { id: 'm', effort: { type: 'xhigh' }, speed: 'standard' },
+    ],
+    [
+      'null effort and geo',
+      { id: 'm', effort: null, inference_geo: null },
+      { id: 'm', effort: { type: 'high' }, speed: 'standard' },
+    ],
   ])('normalizes %s', (_, model, expected) => {
     expect(create({ ...minimal, model }).model).toEqual(expected);
   });
@@ -361,7 +546,13 @@ describe('tool resolution', () => {
       ...minimal,
       mcp_servers: [server('a'), server('b')],
       tools: [
-        { ...mcpToolset('a'), configs: [{ name: 'read_file', permission_policy: { type: 'always_allow' } }, { name: 'rm', enabled: false }] },
+        {
+          ...mcpToolset('a'),
+          configs: [
+            { name: 'read_file', permission_policy: { type: 'always_allow' } },
+            { name: 'rm', enabled: false },
+          ],
+        },
         { ...mcpToolset('b'), default_config: { enabled: false, permission_policy: { type: 'auto' } } },
       ],
     });
@@ -408,7 +599,13 @@ describe('update', () => {
 
   it('treats resending the current values as no change', () => {
     const current = base();
-    const same = { name: 'Minimal', description: 'd', metadata: { keep: '1' }, tools: [mcpToolset('a'), customTool('c')], version: 1 };
+    const same = {
+      name: 'Minimal',
+      description: 'd',
+      metadata: { keep: '1' },
+      tools: [mcpToolset('a'), customTool('c')],
+      version: 1,
+    };
     expect(agentBodiesEqual(update(current, same), current)).toBe(true);
   });
 
@@ -465,7 +662,11 @@ describe('update', () => {
 
   it('replaces the model object, keeping a stored effort but not a stored inference_geo', () => {
     const current = stored({ ...minimal, model: { id: 'm', effort: 'low', inference_geo: 'eu', speed: 'fast' } });
-    expect(update(current, { model: { id: 'n' } }).model).toEqual({ id: 'n', effort: { type: 'low' }, speed: 'standard' });
+    expect(update(current, { model: { id: 'n' } }).model).toEqual({
+      id: 'n',
+      effort: { type: 'low' },
+      speed: 'standard',
+    });
     expect(update(current, { model: 'n' }).model).toEqual({ id: 'n', effort: { type: 'low' }, speed: 'standard' });
     expect(update(current, { model: { id: 'n', effort: null } }).model.effort).toEqual({ type: DEFAULT_EFFORT });
   });
@@ -491,18 +692,29 @@ describe('multiagent_20261001 updates', () => {
 
   it('merges level by level: omitted keys keep, null takes the default, a new type starts fresh', () => {
     const next = update(current(), {
-      multiagent: { type: 'multiagent_20261001', advisor: null, subagents: { type: 'enabled' }, workflows: { type: 'enabled' } },
+      multiagent: {
+        type: 'multiagent_20261001',
+        advisor: null,
+        subagents: { type: 'enabled' },
+        workflows: { type: 'enabled' },
+      },
     });
     expect(next.multiagent).toEqual({
       type: 'multiagent_20261001',
       advisor: { type: 'disabled' },
-      subagents: { type: 'enabled', inline_agents: { type: 'disabled' }, predefined_agents: [{ type: 'agent', id: 'agent_a', version: 7 }] },
+      subagents: {
+        type: 'enabled',
+        inline_agents: { type: 'disabled' },
+        predefined_agents: [{ type: 'agent', id: 'agent_a', version: 7 }],
+      },
       workflows: { type: 'enabled', inline_agents: { type: 'enabled' }, predefined_agents: [] },
     });
   });
 
   it('validates the merged result', () => {
-    const body = { multiagent: { type: 'multiagent_20261001', subagents: { type: 'enabled', predefined_agents: null } } };
+    const body = {
+      multiagent: { type: 'multiagent_20261001', subagents: { type: 'enabled', predefined_agents: null } },
+    };
     expect(thrownPaths(() => update(current(), body))).toEqual([['multiagent', 'subagents', 'predefined_agents']]);
   });
 
@@ -510,14 +722,20 @@ describe('multiagent_20261001 updates', () => {
     const coordinator = { type: 'coordinator', agents: [{ type: 'advisor', model: 'adv' }, 'agent_b'] };
     expect(update(current(), { multiagent: coordinator }).multiagent).toEqual({
       type: 'coordinator',
-      agents: [{ type: 'advisor', model: 'adv' }, { type: 'agent', id: 'agent_b', version: 7 }],
+      agents: [
+        { type: 'advisor', model: 'adv' },
+        { type: 'agent', id: 'agent_b', version: 7 },
+      ],
     });
   });
 });
 
 describe('references to the agent itself', () => {
-  const withSelf = () => ({ ...stored({ ...minimal, multiagent: { type: 'coordinator', agents: [{ type: 'self' }] } }, 1) });
-  const selfVersion = (body: AgentBody) => (body.multiagent?.type === 'coordinator' ? body.multiagent.agents[0] : undefined);
+  const withSelf = () => ({
+    ...stored({ ...minimal, multiagent: { type: 'coordinator', agents: [{ type: 'self' }] } }, 1),
+  });
+  const selfVersion = (body: AgentBody) =>
+    body.multiagent?.type === 'coordinator' ? body.multiagent.agents[0] : undefined;
 
   it('does not count as a change when resent', () => {
     const current = withSelf();
@@ -526,14 +744,22 @@ describe('references to the agent itself', () => {
   });
 
   it('follows the version a real change mints', () => {
-    expect(selfVersion(update(withSelf(), { name: 'Renamed' }))).toEqual({ type: 'agent', id: 'agent_self', version: 2 });
+    expect(selfVersion(update(withSelf(), { name: 'Renamed' }))).toEqual({
+      type: 'agent',
+      id: 'agent_self',
+      version: 2,
+    });
   });
 });
 
 describe('agentBodiesEqual', () => {
   it('ignores key order and undefined-valued keys', () => {
     const a = create({ ...minimal, metadata: { x: '1', y: '2' } });
-    const b = { ...a, metadata: { y: '2', x: '1' }, model: { speed: a.model.speed, id: a.model.id, effort: a.model.effort, inference_geo: undefined } };
+    const b = {
+      ...a,
+      metadata: { y: '2', x: '1' },
+      model: { speed: a.model.speed, id: a.model.id, effort: a.model.effort, inference_geo: undefined },
+    };
     expect(agentBodiesEqual(a, b)).toBe(true);
     expect(agentBodiesEqual(a, { ...a, tools: [] })).toBe(true);
     expect(agentBodiesEqual(a, { ...a, metadata: { x: '1' } })).toBe(false);

@@ -9,7 +9,14 @@ import type {
   BetaManagedAgentsMultiagentSubagents,
 } from '@anthropic-ai/sdk/resources/beta/agents/agents.js';
 import type { BetaManagedAgentsMultiagent } from '@anthropic-ai/sdk/resources/beta/sessions/sessions.js';
-import { customIssue as custom, duplicateIndexes, mcpReferenceIssues, resolveTool, stringOr, toolsSchema } from './agentTools.js';
+import {
+  customIssue as custom,
+  duplicateIndexes,
+  mcpReferenceIssues,
+  resolveTool,
+  stringOr,
+  toolsSchema,
+} from './agentTools.js';
 
 /** The stored, versioned part of an agent: the response minus what the server stamps on it. */
 export type AgentBody = Omit<
@@ -40,7 +47,7 @@ const executionIdentitySchema = z.discriminatedUnion('type', [
 ]);
 
 const mcpServersSchema = z
-  .array(z.strictObject({ type: z.literal('url'), name: z.string().min(1).max(255), url: z.httpUrl() }))
+  .array(z.strictObject({ type: z.literal('url'), name: z.string().min(1).max(255), url: z.url({ protocol: /^https?$/ }) }))
   .max(20)
   .superRefine((servers, ctx) => {
     duplicateIndexes(servers.map((s) => s.name)).forEach((i) =>
@@ -310,7 +317,9 @@ function resolveMultiagent(
 ): BetaManagedAgentsMultiagent {
   if (params.type === 'coordinator') {
     const agents = params.agents.map((e) =>
-      typeof e !== 'string' && e.type === 'advisor' ? { type: 'advisor' as const, model: e.model } : resolveEntry(e, ctx),
+      typeof e !== 'string' && e.type === 'advisor'
+        ? { type: 'advisor' as const, model: e.model }
+        : resolveEntry(e, ctx),
     );
     return { type: 'coordinator', agents };
   }
@@ -318,8 +327,11 @@ function resolveMultiagent(
   const base = stored?.type === 'multiagent_20261001' ? stored : undefined;
   return {
     type: 'multiagent_20261001',
-    advisor: member(params.advisor, base?.advisor, () => ({ type: 'disabled' }), (a) =>
-      a.type === 'enabled' ? { type: 'enabled', model: a.model } : { type: 'disabled' },
+    advisor: member(
+      params.advisor,
+      base?.advisor,
+      () => ({ type: 'disabled' }),
+      (a) => (a.type === 'enabled' ? { type: 'enabled', model: a.model } : { type: 'disabled' }),
     ),
     subagents: member(params.subagents, base?.subagents, spawningDefault, (p, s) => resolveSpawning(p, s, ctx)),
     workflows: member(params.workflows, base?.workflows, spawningDefault, (p, s) => resolveSpawning(p, s, ctx)),
@@ -348,7 +360,9 @@ function resolveSpawning(params: SpawningParams, stored: Spawning | undefined, c
   const prev = stored?.type === 'enabled' ? stored : undefined;
   return {
     type: 'enabled',
-    inline_agents: keep(params.inline_agents, prev?.inline_agents ?? enabled(), (i) => (i === null ? enabled() : { type: i.type })),
+    inline_agents: keep(params.inline_agents, prev?.inline_agents ?? enabled(), (i) =>
+      i === null ? enabled() : { type: i.type },
+    ),
     predefined_agents: keep(params.predefined_agents, prev?.predefined_agents ?? [], (list) =>
       (list ?? []).map((e) => resolveEntry(e, ctx)),
     ),
@@ -370,7 +384,9 @@ function rebaseSelf(
   to: number,
 ): BetaManagedAgentsMultiagent | null {
   const move = <R extends { type: string }>(r: R): R =>
-    r.type === 'agent' && 'id' in r && r.id === selfId && 'version' in r && r.version === from ? { ...r, version: to } : r;
+    r.type === 'agent' && 'id' in r && r.id === selfId && 'version' in r && r.version === from
+      ? { ...r, version: to }
+      : r;
   const moveAll = (s: Spawning): Spawning =>
     s.type === 'enabled' ? { ...s, predefined_agents: s.predefined_agents.map(move) } : s;
   if (multiagent === null) return null;

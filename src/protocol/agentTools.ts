@@ -9,16 +9,7 @@ import type {
 } from '@anthropic-ai/sdk/resources/beta/agents/agents.js';
 
 /** The tools of `agent_toolset_20260401`, in the order the SDK's config union lists them. */
-export const TOOLSET_TOOL_NAMES = [
-  'bash',
-  'edit',
-  'read',
-  'write',
-  'glob',
-  'grep',
-  'web_fetch',
-  'web_search',
-] as const;
+export const TOOLSET_TOOL_NAMES = ['bash', 'edit', 'read', 'write', 'glob', 'grep', 'web_fetch', 'web_search'] as const;
 export type ToolsetToolName = (typeof TOOLSET_TOOL_NAMES)[number];
 
 /**
@@ -246,7 +237,9 @@ function applyOverride(override: z.output<typeof defaultConfigSchema> | undefine
 }
 
 /** Responses list every tool of the set with its effective settings, not just the overridden ones. */
-export function resolveAgentToolset(params: z.output<typeof agentToolsetSchema>): BetaManagedAgentsAgentToolset20260401 {
+export function resolveAgentToolset(
+  params: z.output<typeof agentToolsetSchema>,
+): BetaManagedAgentsAgentToolset20260401 {
   const defaults = resolveDefaults(params.default_config, DEFAULT_TOOLSET_POLICY);
   const configs = TOOLSET_TOOL_NAMES.map((name) => {
     const override = params.configs?.find((c) => c.name === name);
@@ -314,7 +307,9 @@ function filterType<T extends string>(filter: T | { type: T }): T {
   return typeof filter === 'string' ? filter : filter.type;
 }
 
-function toFilterObject(filter: ToolFilterParams | null | undefined): BetaManagedAgentsWebFetchURLSourceToolFilter | null {
+function toFilterObject(
+  filter: ToolFilterParams | null | undefined,
+): BetaManagedAgentsWebFetchURLSourceToolFilter | null {
   if (filter == null) return null;
   return typeof filter === 'string' ? { type: filter } : filter;
 }
@@ -328,7 +323,10 @@ function filterNames(filter: ToolFilterParams | null | undefined): { name: strin
   return filter.tools.map((t, index) => ({ name: t.name, index }));
 }
 
-function exclusiveDomainLists(config: { allowed_domains?: string[]; blocked_domains?: string[] }, ctx: z.RefinementCtx) {
+function exclusiveDomainLists(
+  config: { allowed_domains?: string[]; blocked_domains?: string[] },
+  ctx: z.RefinementCtx,
+) {
   if (config.allowed_domains && config.blocked_domains) {
     ctx.addIssue({
       code: 'custom',
@@ -355,7 +353,13 @@ export function mcpReferenceIssues(agent: {
   const unreferenced = servers.flatMap((name, i) =>
     toolsets.includes(name)
       ? []
-      : [customIssue(['mcp_servers', i, 'name'], `MCP server "${name}" is not referenced by any mcp_toolset in tools`, name)],
+      : [
+          customIssue(
+            ['mcp_servers', i, 'name'],
+            `MCP server "${name}" is not referenced by any mcp_toolset in tools`,
+            name,
+          ),
+        ],
   );
   const undeclared = toolsets.flatMap((name, i) =>
     name === undefined || servers.includes(name)
@@ -380,7 +384,9 @@ export function duplicateIndexes(values: (string | undefined)[]): number[] {
   });
 }
 
-function definedOnly<T extends Record<string, unknown>>(fields: T): Partial<{ [K in keyof T]: Exclude<T[K], undefined> }> {
+function definedOnly<T extends Record<string, unknown>>(
+  fields: T,
+): Partial<{ [K in keyof T]: Exclude<T[K], undefined> }> {
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<{
     [K in keyof T]: Exclude<T[K], undefined>;
   }>;

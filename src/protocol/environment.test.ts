@@ -84,7 +84,10 @@ describe('environmentCreateSchema', () => {
   });
 
   it('keeps given packages and fills the other managers with empty lists', () => {
-    const body = create({ name: 'x', config: { type: 'cloud', packages: { type: 'packages', pip: ['numpy==2.0'], npm: null } } });
+    const body = create({
+      name: 'x',
+      config: { type: 'cloud', packages: { type: 'packages', pip: ['numpy==2.0'], npm: null } },
+    });
     expect(body.config).toMatchObject({
       packages: { type: 'packages', apt: [], cargo: [], gem: [], go: [], npm: [], pip: ['numpy==2.0'] },
     });
@@ -106,8 +109,14 @@ describe('environmentCreateSchema', () => {
   it.each([
     [{ name: 'x', extra: 1 }, []],
     [{ name: 'x', config: { type: 'self_hosted', networking: { type: 'unrestricted' } } }, ['config']],
-    [{ name: 'x', config: { type: 'cloud', networking: { type: 'unrestricted', allowed_hosts: [] } } }, ['config', 'networking']],
-    [{ name: 'x', config: { type: 'cloud', networking: { type: 'limited', allow_all: true } } }, ['config', 'networking']],
+    [
+      { name: 'x', config: { type: 'cloud', networking: { type: 'unrestricted', allowed_hosts: [] } } },
+      ['config', 'networking'],
+    ],
+    [
+      { name: 'x', config: { type: 'cloud', networking: { type: 'limited', allow_all: true } } },
+      ['config', 'networking'],
+    ],
     [{ name: 'x', config: { type: 'cloud', packages: { brew: ['jq'] } } }, ['config', 'packages']],
   ])('names unknown fields by path: %j', (input, path) => {
     expect(issuesOf(environmentCreateSchema, input)).toEqual([
@@ -135,7 +144,10 @@ describe('packages under limited networking', () => {
 
   it('rejects packages on create unless allow_package_managers is true', () => {
     expect(issuesOf(environmentCreateSchema, { name: 'x', config: limitedNoPackageManagers })).toEqual([rule]);
-    const explicitFalse = { ...limitedNoPackageManagers, networking: { type: 'limited', allow_package_managers: false } };
+    const explicitFalse = {
+      ...limitedNoPackageManagers,
+      networking: { type: 'limited', allow_package_managers: false },
+    };
     expect(issuesOf(environmentCreateSchema, { name: 'x', config: explicitFalse })).toEqual([rule]);
   });
 
@@ -156,7 +168,10 @@ describe('packages under limited networking', () => {
   });
 
   it('rejects an explicit false on update, and leaves an omitted one to the merged check', () => {
-    const explicitFalse = { ...limitedNoPackageManagers, networking: { type: 'limited', allow_package_managers: false } };
+    const explicitFalse = {
+      ...limitedNoPackageManagers,
+      networking: { type: 'limited', allow_package_managers: false },
+    };
     expect(issuesOf(environmentUpdateSchema, { config: explicitFalse })).toEqual([rule]);
     expect(environmentUpdateSchema.safeParse({ config: limitedNoPackageManagers }).success).toBe(true);
   });
@@ -205,7 +220,9 @@ describe('applyEnvironmentUpdate', () => {
   });
 
   it('merges limited networking field by field', () => {
-    const next = update(current, { config: { type: 'cloud', networking: { type: 'limited', allowed_hosts: ['b.com'] } } });
+    const next = update(current, {
+      config: { type: 'cloud', networking: { type: 'limited', allowed_hosts: ['b.com'] } },
+    });
     expect(next.config).toEqual({
       ...current.config,
       networking: { type: 'limited', allowed_hosts: ['b.com'], allow_mcp_servers: true, allow_package_managers: true },
@@ -214,7 +231,9 @@ describe('applyEnvironmentUpdate', () => {
 
   it('keeps networking and packages when the cloud config omits them', () => {
     expect(update(current, { config: { type: 'cloud' } }).config).toEqual(current.config);
-    expect(update(current, { config: { type: 'cloud', networking: null, packages: null } }).config).toEqual(current.config);
+    expect(update(current, { config: { type: 'cloud', networking: null, packages: null } }).config).toEqual(
+      current.config,
+    );
   });
 
   it('replaces packages as a whole', () => {
@@ -235,7 +254,10 @@ describe('applyEnvironmentUpdate', () => {
 
   it('does not mutate the current body', () => {
     const snapshot = structuredClone(current);
-    update(current, { metadata: { keep: null }, config: { type: 'cloud', networking: { type: 'limited', allowed_hosts: ['z'] } } });
+    update(current, {
+      metadata: { keep: null },
+      config: { type: 'cloud', networking: { type: 'limited', allowed_hosts: ['z'] } },
+    });
     expect(current).toEqual(snapshot);
   });
 

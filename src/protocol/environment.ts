@@ -21,10 +21,7 @@ const limitedNetworkParamsSchema = z.strictObject({
   allow_package_managers: z.boolean().nullish(),
 });
 
-const networkingParamsSchema = z.discriminatedUnion('type', [
-  unrestrictedNetworkSchema,
-  limitedNetworkParamsSchema,
-]);
+const networkingParamsSchema = z.discriminatedUnion('type', [unrestrictedNetworkSchema, limitedNetworkParamsSchema]);
 
 const packagesParamsSchema = z.strictObject({
   type: z.literal('packages').optional(),
@@ -44,10 +41,7 @@ const cloudConfigParamsSchema = z.strictObject({
 
 const selfHostedConfigParamsSchema = z.strictObject({ type: z.literal('self_hosted') });
 
-const configParamsSchema = z.discriminatedUnion('type', [
-  cloudConfigParamsSchema,
-  selfHostedConfigParamsSchema,
-]);
+const configParamsSchema = z.discriminatedUnion('type', [cloudConfigParamsSchema, selfHostedConfigParamsSchema]);
 
 const scopeSchema = z.enum(['organization', 'account']);
 

@@ -62,18 +62,46 @@ const accepts = (schema: z.ZodType, input: unknown) => expect(schema.safeParse(i
 describe('type name lists, pinned to the SDK 1.14.0 unions', () => {
   it('ALL_EVENT_TYPES is BetaManagedAgentsSessionEventType in SDK order', () => {
     expect(ALL_EVENT_TYPES).toEqual([
-      'user.message', 'user.interrupt', 'user.tool_confirmation', 'user.custom_tool_result',
-      'agent.custom_tool_use', 'agent.message', 'agent.thinking', 'agent.mcp_tool_use',
-      'agent.mcp_tool_result', 'agent.tool_use', 'agent.tool_result', 'agent.thread_message_received',
-      'agent.thread_message_sent', 'agent.thread_context_compacted', 'session.error',
-      'session.status_rescheduled', 'session.status_running', 'session.status_idle',
-      'session.status_terminated', 'session.thread_created', 'span.outcome_evaluation_start',
-      'span.outcome_evaluation_end', 'span.model_request_start', 'span.model_request_end',
-      'span.outcome_evaluation_ongoing', 'user.define_outcome', 'session.thread_status_running',
-      'session.thread_status_idle', 'session.thread_status_terminated', 'user.tool_result',
-      'session.thread_status_rescheduled', 'session.updated', 'system.message', 'session.usage',
-      'workflow_run.created', 'workflow_run.status_running', 'workflow_run.status_idle',
-      'workflow_run.status_ended', 'workflow_run.error', 'workflow_run.phase_started',
+      'user.message',
+      'user.interrupt',
+      'user.tool_confirmation',
+      'user.custom_tool_result',
+      'agent.custom_tool_use',
+      'agent.message',
+      'agent.thinking',
+      'agent.mcp_tool_use',
+      'agent.mcp_tool_result',
+      'agent.tool_use',
+      'agent.tool_result',
+      'agent.thread_message_received',
+      'agent.thread_message_sent',
+      'agent.thread_context_compacted',
+      'session.error',
+      'session.status_rescheduled',
+      'session.status_running',
+      'session.status_idle',
+      'session.status_terminated',
+      'session.thread_created',
+      'span.outcome_evaluation_start',
+      'span.outcome_evaluation_end',
+      'span.model_request_start',
+      'span.model_request_end',
+      'span.outcome_evaluation_ongoing',
+      'user.define_outcome',
+      'session.thread_status_running',
+      'session.thread_status_idle',
+      'session.thread_status_terminated',
+      'user.tool_result',
+      'session.thread_status_rescheduled',
+      'session.updated',
+      'system.message',
+      'session.usage',
+      'workflow_run.created',
+      'workflow_run.status_running',
+      'workflow_run.status_idle',
+      'workflow_run.status_ended',
+      'workflow_run.error',
+      'workflow_run.phase_started',
       'workflow_run.phase_ended',
     ]);
     expect(ALL_EVENT_TYPES).not.toContain('session.deleted');
@@ -81,10 +109,17 @@ describe('type name lists, pinned to the SDK 1.14.0 unions', () => {
 
   it('USER_EVENT_TYPES is the BetaManagedAgentsEventParams union', () => {
     expect([...USER_EVENT_TYPES].sort()).toEqual([
-      'system.message', 'user.custom_tool_result', 'user.define_outcome', 'user.interrupt',
-      'user.message', 'user.tool_confirmation', 'user.tool_result',
+      'system.message',
+      'user.custom_tool_result',
+      'user.define_outcome',
+      'user.interrupt',
+      'user.message',
+      'user.tool_confirmation',
+      'user.tool_result',
     ]);
-    expect(userEventSchema.options.map((option) => option.shape.type.value).sort()).toEqual([...USER_EVENT_TYPES].sort());
+    expect(userEventSchema.options.map((option) => option.shape.type.value).sort()).toEqual(
+      [...USER_EVENT_TYPES].sort(),
+    );
   });
 
   it('SERVER_EVENT_TYPES is every other stored type plus session.deleted', () => {
@@ -101,11 +136,24 @@ describe('type name lists, pinned to the SDK 1.14.0 unions', () => {
 
   it('serverEventSchema covers exactly the first-version emitted types', () => {
     expect(serverEventSchema.options.map((option) => option.shape.type.value)).toEqual([
-      'session.status_running', 'session.status_idle', 'session.status_rescheduled',
-      'session.status_terminated', 'session.error', 'session.updated', 'session.usage',
-      'session.deleted', 'span.model_request_start', 'span.model_request_end', 'agent.message',
-      'agent.thinking', 'agent.tool_use', 'agent.tool_result', 'agent.custom_tool_use',
-      'agent.mcp_tool_use', 'agent.mcp_tool_result', 'agent.thread_context_compacted',
+      'session.status_running',
+      'session.status_idle',
+      'session.status_rescheduled',
+      'session.status_terminated',
+      'session.error',
+      'session.updated',
+      'session.usage',
+      'session.deleted',
+      'span.model_request_start',
+      'span.model_request_end',
+      'agent.message',
+      'agent.thinking',
+      'agent.tool_use',
+      'agent.tool_result',
+      'agent.custom_tool_use',
+      'agent.mcp_tool_use',
+      'agent.mcp_tool_result',
+      'agent.thread_context_compacted',
     ]);
   });
 });
@@ -116,14 +164,22 @@ describe('userEventSchema', () => {
   it.each([
     { type: 'user.message', content: [text] },
     { type: 'user.message', content: [{ type: 'redacted' }] },
-    { type: 'user.message', content: [{ type: 'image', source: { type: 'base64', data: 'AA==', media_type: 'image/png' } }] },
+    {
+      type: 'user.message',
+      content: [{ type: 'image', source: { type: 'base64', data: 'AA==', media_type: 'image/png' } }],
+    },
     { type: 'user.message', content: [{ type: 'image', source: { type: 'url', url: 'https://x/y.png' } }] },
     { type: 'user.message', content: [{ type: 'image', source: { type: 'file', file_id: 'file_1' } }] },
     {
       type: 'user.message',
-      content: [{ type: 'document', source: { type: 'text', data: 'x', media_type: 'text/plain' }, title: 't', context: null }],
+      content: [
+        { type: 'document', source: { type: 'text', data: 'x', media_type: 'text/plain' }, title: 't', context: null },
+      ],
     },
-    { type: 'user.message', content: [{ type: 'document', source: { type: 'base64', data: 'AA==', media_type: 'application/pdf' } }] },
+    {
+      type: 'user.message',
+      content: [{ type: 'document', source: { type: 'base64', data: 'AA==', media_type: 'application/pdf' } }],
+    },
     { type: 'user.message', content: [{ type: 'document', source: { type: 'url', url: 'https://x/y.pdf' } }] },
     { type: 'user.message', content: [{ type: 'document', source: { type: 'file', file_id: 'file_1' } }] },
     { type: 'user.interrupt' },
@@ -137,7 +193,9 @@ describe('userEventSchema', () => {
       type: 'user.tool_result',
       tool_use_id: 'sevt_1',
       is_error: true,
-      content: [{ type: 'search_result', citations: { enabled: true }, content: [text], source: 'https://x', title: 'x' }],
+      content: [
+        { type: 'search_result', citations: { enabled: true }, content: [text], source: 'https://x', title: 'x' },
+      ],
     },
     { type: 'user.define_outcome', description: 'd', rubric: { type: 'text', content: 'r' } },
     { type: 'user.define_outcome', description: 'd', rubric: { type: 'file', file_id: 'file_1' }, max_iterations: 20 },
@@ -147,9 +205,15 @@ describe('userEventSchema', () => {
   it.each([
     [{ type: 'user.message', content: [text], id: 'sevt_1' }, []],
     [{ type: 'user.message', content: [{ ...text, cache_control: {} }] }, ['content', 0]],
-    [{ type: 'user.message', content: [{ type: 'image', source: { type: 'url', url: 'u', detail: 'hi' } }] }, ['content', 0, 'source']],
+    [
+      { type: 'user.message', content: [{ type: 'image', source: { type: 'url', url: 'u', detail: 'hi' } }] },
+      ['content', 0, 'source'],
+    ],
     [{ type: 'user.interrupt', reason: 'x' }, []],
-    [{ type: 'user.define_outcome', description: 'd', rubric: { type: 'text', content: 'r', format: 'md' } }, ['rubric']],
+    [
+      { type: 'user.define_outcome', description: 'd', rubric: { type: 'text', content: 'r', format: 'md' } },
+      ['rubric'],
+    ],
     [{ type: 'system.message', content: [text], role: 'system' }, []],
   ])('names unknown fields by path: %j', (event, path) => {
     expect(issuesOf(userEventSchema, event)).toEqual([expect.objectContaining({ code: 'unrecognized_keys', path })]);
@@ -158,8 +222,14 @@ describe('userEventSchema', () => {
   it.each([
     { type: 'agent.message', content: [text] },
     { type: 'user.message' },
-    { type: 'user.message', content: [{ type: 'search_result', citations: { enabled: true }, content: [], source: 's', title: 't' }] },
-    { type: 'user.message', content: [{ type: 'document', source: { type: 'text', data: 'x', media_type: 'text/markdown' } }] },
+    {
+      type: 'user.message',
+      content: [{ type: 'search_result', citations: { enabled: true }, content: [], source: 's', title: 't' }],
+    },
+    {
+      type: 'user.message',
+      content: [{ type: 'document', source: { type: 'text', data: 'x', media_type: 'text/markdown' } }],
+    },
     { type: 'user.tool_result', tool_use_id: 'x', content: [{ type: 'redacted' }] },
     { type: 'user.tool_confirmation', tool_use_id: 'x', result: 'maybe' },
     { type: 'system.message', content: [{ type: 'image', source: { type: 'file', file_id: 'f' } }] },
@@ -169,7 +239,9 @@ describe('userEventSchema', () => {
 
   it('allows deny_message only with deny', () => {
     const event = { type: 'user.tool_confirmation', tool_use_id: 'sevt_1', result: 'allow', deny_message: 'no' };
-    expect(issuesOf(userEventSchema, event)).toEqual([expect.objectContaining({ code: 'custom', path: ['deny_message'] })]);
+    expect(issuesOf(userEventSchema, event)).toEqual([
+      expect.objectContaining({ code: 'custom', path: ['deny_message'] }),
+    ]);
   });
 
   describe('user.define_outcome', () => {
@@ -193,7 +265,9 @@ describe('userEventSchema', () => {
     it('caps a text rubric at 262144 characters', () => {
       accepts(userEventSchema, outcome({ rubric: { type: 'text', content: 'x'.repeat(TEXT_RUBRIC_MAX_CHARS) } }));
       const tooLong = outcome({ rubric: { type: 'text', content: 'x'.repeat(TEXT_RUBRIC_MAX_CHARS + 1) } });
-      expect(issuesOf(userEventSchema, tooLong)).toEqual([expect.objectContaining({ code: 'too_big', path: ['rubric', 'content'] })]);
+      expect(issuesOf(userEventSchema, tooLong)).toEqual([
+        expect.objectContaining({ code: 'too_big', path: ['rubric', 'content'] }),
+      ]);
     });
   });
 });
@@ -215,9 +289,9 @@ describe('eventSendBodySchema', () => {
   });
 
   it('names the bad event by index', () => {
-    expect(issuesOf(eventSendBodySchema, { events: [message, { type: 'user.message', content: [text], x: 1 }] })).toEqual([
-      expect.objectContaining({ code: 'unrecognized_keys', keys: ['x'], path: ['events', 1] }),
-    ]);
+    expect(
+      issuesOf(eventSendBodySchema, { events: [message, { type: 'user.message', content: [text], x: 1 }] }),
+    ).toEqual([expect.objectContaining({ code: 'unrecognized_keys', keys: ['x'], path: ['events', 1] })]);
   });
 
   it.each([
@@ -230,8 +304,14 @@ describe('eventSendBodySchema', () => {
 
   it.each([
     [[system], ['events', 0]],
-    [[interrupt, system], ['events', 1]],
-    [[message, system, interrupt], ['events', 1]],
+    [
+      [interrupt, system],
+      ['events', 1],
+    ],
+    [
+      [message, system, interrupt],
+      ['events', 1],
+    ],
     [[message, system, message, system], ['events']],
   ])('rejects a misplaced or repeated system.message: %j', (events, path) => {
     expect(issuesOf(eventSendBodySchema, { events })).toEqual([expect.objectContaining({ code: 'custom', path })]);
@@ -247,7 +327,11 @@ describe('serverEventSchema', () => {
   it.each([
     base('session.status_running'),
     { ...base('session.status_idle'), stop_reason: { type: 'end_turn' }, stop_details: null },
-    { ...base('session.status_idle'), stop_reason: { type: 'requires_action', event_ids: ['sevt_2'] }, stop_details: null },
+    {
+      ...base('session.status_idle'),
+      stop_reason: { type: 'requires_action', event_ids: ['sevt_2'] },
+      stop_details: null,
+    },
     { ...base('session.status_idle'), stop_reason: { type: 'retries_exhausted' }, stop_details: null },
     { ...base('session.status_idle'), stop_reason: { type: 'budget_reached' }, stop_details: null },
     {
@@ -260,7 +344,12 @@ describe('serverEventSchema', () => {
     { ...base('session.error'), error: { type: 'unknown_error', message: 'm', retry_status: { type: 'terminal' } } },
     {
       ...base('session.error'),
-      error: { type: 'mcp_connection_failed_error', message: 'm', mcp_server_name: 'gh', retry_status: { type: 'retrying' } },
+      error: {
+        type: 'mcp_connection_failed_error',
+        message: 'm',
+        mcp_server_name: 'gh',
+        retry_status: { type: 'retrying' },
+      },
     },
     {
       ...base('session.error'),
@@ -280,7 +369,12 @@ describe('serverEventSchema', () => {
     { ...base('session.usage'), usage: { input_tokens: 1, list_cost: { amount: '0', currency: 'USD' } }, budget },
     base('session.deleted'),
     base('span.model_request_start'),
-    { ...base('span.model_request_end'), model_request_start_id: 'sevt_0', is_error: null, model_usage: { ...usage, speed: 'fast' } },
+    {
+      ...base('span.model_request_end'),
+      model_request_start_id: 'sevt_0',
+      is_error: null,
+      model_usage: { ...usage, speed: 'fast' },
+    },
     { ...base('agent.message'), content: [text, { type: 'redacted' }] },
     base('agent.thinking'),
     {
@@ -292,16 +386,39 @@ describe('serverEventSchema', () => {
     },
     { ...base('agent.tool_result'), tool_use_id: 'sevt_1', content: [text], is_error: false },
     { ...base('agent.custom_tool_use'), name: 'lookup', input: {}, session_thread_id: null },
-    { ...base('agent.mcp_tool_use'), mcp_server_name: 'gh', name: 'search', input: {}, evaluation: { type: 'always_ask' } },
+    {
+      ...base('agent.mcp_tool_use'),
+      mcp_server_name: 'gh',
+      name: 'search',
+      input: {},
+      evaluation: { type: 'always_ask' },
+    },
     { ...base('agent.mcp_tool_result'), mcp_tool_use_id: 'sevt_1' },
     base('agent.thread_context_compacted'),
   ])('accepts %j', (event) => accepts(serverEventSchema, event));
 
   it.each([
     [{ ...base('session.status_running'), extra: 1 }, []],
-    [{ ...base('session.status_idle'), stop_reason: { type: 'end_turn', event_ids: [] }, stop_details: null }, ['stop_reason']],
-    [{ ...base('session.error'), error: { type: 'billing_error', message: 'm', retry_status: { type: 'terminal' }, code: 1 } }, ['error']],
-    [{ ...base('span.model_request_end'), model_request_start_id: 's', is_error: false, model_usage: { ...usage, cost: 1 } }, ['model_usage']],
+    [
+      { ...base('session.status_idle'), stop_reason: { type: 'end_turn', event_ids: [] }, stop_details: null },
+      ['stop_reason'],
+    ],
+    [
+      {
+        ...base('session.error'),
+        error: { type: 'billing_error', message: 'm', retry_status: { type: 'terminal' }, code: 1 },
+      },
+      ['error'],
+    ],
+    [
+      {
+        ...base('span.model_request_end'),
+        model_request_start_id: 's',
+        is_error: false,
+        model_usage: { ...usage, cost: 1 },
+      },
+      ['model_usage'],
+    ],
   ])('names unknown fields by path: %j', (event, path) => {
     expect(issuesOf(serverEventSchema, event)).toEqual([expect.objectContaining({ code: 'unrecognized_keys', path })]);
   });
@@ -311,10 +428,17 @@ describe('serverEventSchema', () => {
     { ...base('session.status_idle'), stop_reason: { type: 'paused' }, stop_details: null },
     { ...base('session.error'), error: { type: 'unknown_error', message: 'm' } },
     { ...base('session.error'), error: { type: 'disk_full_error', message: 'm', retry_status: { type: 'terminal' } } },
-    { ...base('session.error'), error: { type: 'repository_clone_error', message: 'm', retry_status: { type: 'retrying' } } },
+    {
+      ...base('session.error'),
+      error: { type: 'repository_clone_error', message: 'm', retry_status: { type: 'retrying' } },
+    },
     { ...base('span.model_request_end'), model_request_start_id: 's', model_usage: usage },
     { ...base('agent.tool_use'), name: 'bash', input: {}, evaluated_permission: 'maybe' },
-    { ...base('session.usage'), usage: {}, budget: { type: 'limit', max_list_cost: { amount: '1.5', currency: 'USD' } } },
+    {
+      ...base('session.usage'),
+      usage: {},
+      budget: { type: 'limit', max_list_cost: { amount: '1.5', currency: 'USD' } },
+    },
     { ...base('agent.message'), processed_at: 'yesterday', content: [] },
     { ...base('user.message'), content: [text] },
   ])('rejects %j', (event) => {

@@ -64,7 +64,16 @@ describe('sessionCreateSchema', () => {
     { type: 'agent', id: 'agent_1' },
     { type: 'agent', id: 'agent_1', version: 3 },
     { type: 'agent_with_overrides', id: 'agent_1' },
-    { type: 'agent_with_overrides', id: 'agent_1', version: 2, model: 'claude-x', system: null, tools: [], mcp_servers: [], skills: [] },
+    {
+      type: 'agent_with_overrides',
+      id: 'agent_1',
+      version: 2,
+      model: 'claude-x',
+      system: null,
+      tools: [],
+      mcp_servers: [],
+      skills: [],
+    },
   ])('accepts agent %j', (agent) => accepts(sessionCreateSchema, { ...minimal, agent }));
 
   it('passes override values through untouched for the agent.ts schemas', () => {
@@ -82,10 +91,12 @@ describe('sessionCreateSchema', () => {
     ]);
   });
 
-  it.each([{ type: 'agent', id: 'a', version: 0 }, { type: 'agent', id: 'a', version: 1.5 }, { type: 'deployment', id: 'd' }, 42])(
-    'rejects agent %j',
-    (agent) => expect(sessionCreateSchema.safeParse({ ...minimal, agent }).success).toBe(false),
-  );
+  it.each([
+    { type: 'agent', id: 'a', version: 0 },
+    { type: 'agent', id: 'a', version: 1.5 },
+    { type: 'deployment', id: 'd' },
+    42,
+  ])('rejects agent %j', (agent) => expect(sessionCreateSchema.safeParse({ ...minimal, agent }).success).toBe(false));
 
   it('requires agent and environment_id and names unknown top-level fields', () => {
     expect(issuesOf(sessionCreateSchema, {}).map((issue) => issue.path)).toEqual([['agent'], ['environment_id']]);
@@ -97,7 +108,10 @@ describe('sessionCreateSchema', () => {
   describe('budget', () => {
     it('accepts a USD integer amount', () => {
       accepts(sessionCreateSchema, { ...minimal, budget });
-      accepts(sessionCreateSchema, { ...minimal, budget: { ...budget, max_list_cost: { amount: '0', currency: 'USD' } } });
+      accepts(sessionCreateSchema, {
+        ...minimal,
+        budget: { ...budget, max_list_cost: { amount: '0', currency: 'USD' } },
+      });
     });
 
     it.each(['025', '25.00', '-5', '', ' 5', '1e3'])('rejects amount %j', (amount) => {
@@ -187,14 +201,22 @@ describe('sessionCreateSchema', () => {
 
     it.each([
       [{ type: 'github_repository', url: 'u', branch: 'main' }, ['resources', 0]],
-      [{ type: 'github_repository', url: 'u', checkout: { type: 'tag', name: 'v1' } }, ['resources', 0, 'checkout', 'type']],
+      [
+        { type: 'github_repository', url: 'u', checkout: { type: 'tag', name: 'v1' } },
+        ['resources', 0, 'checkout', 'type'],
+      ],
       [{ type: 'github_repository', url: 'u', authorization_token: null }, ['resources', 0, 'authorization_token']],
       [{ type: 'memory_store', memory_store_id: 'm', access: 'write_only' }, ['resources', 0, 'access']],
-      [{ type: 'memory_store', memory_store_id: 'm', instructions: 'x'.repeat(4097) }, ['resources', 0, 'instructions']],
+      [
+        { type: 'memory_store', memory_store_id: 'm', instructions: 'x'.repeat(4097) },
+        ['resources', 0, 'instructions'],
+      ],
       [{ type: 'memory_store', memory_store_id: 'm', mount_path: '/mnt/memory/x' }, ['resources', 0]],
       [{ type: 's3_bucket', bucket: 'b' }, ['resources', 0, 'type']],
     ])('rejects %j', (resource, path) => {
-      expect(issuesOf(sessionCreateSchema, { ...minimal, resources: [resource] }).map((issue) => issue.path)).toEqual([path]);
+      expect(issuesOf(sessionCreateSchema, { ...minimal, resources: [resource] }).map((issue) => issue.path)).toEqual([
+        path,
+      ]);
     });
   });
 
@@ -223,17 +245,25 @@ describe('sessionUpdateSchema', () => {
     [{ agent: { tools: [], system: 's' } }, ['agent'], ['system']],
     [{ environment_id: 'env_2' }, [], ['environment_id']],
   ])('names fields that cannot be updated: %j', (body, path, keys) => {
-    expect(issuesOf(sessionUpdateSchema, body)).toEqual([expect.objectContaining({ code: 'unrecognized_keys', path, keys })]);
+    expect(issuesOf(sessionUpdateSchema, body)).toEqual([
+      expect.objectContaining({ code: 'unrecognized_keys', path, keys }),
+    ]);
   });
 
   it('holds metadata patch entries to the session limits', () => {
     expect(issuesOf(sessionUpdateSchema, { metadata: { k: 'v'.repeat(513) } })[0]?.path).toEqual(['metadata', 'k']);
-    expect(issuesOf(sessionUpdateSchema, { metadata: { ['k'.repeat(65)]: null } })[0]?.path).toEqual(['metadata', 'k'.repeat(65)]);
+    expect(issuesOf(sessionUpdateSchema, { metadata: { ['k'.repeat(65)]: null } })[0]?.path).toEqual([
+      'metadata',
+      'k'.repeat(65),
+    ]);
   });
 
   it('parses vault_ids so the API can reject it by name', () => {
     const body = sessionUpdateSchema.parse({ vault_ids: [] });
-    expect(sessionUpdateUnsupported(body)).toEqual({ path: ['vault_ids'], message: 'Updating vault_ids is not yet supported.' });
+    expect(sessionUpdateUnsupported(body)).toEqual({
+      path: ['vault_ids'],
+      message: 'Updating vault_ids is not yet supported.',
+    });
     expect(sessionUpdateUnsupported(sessionUpdateSchema.parse({ title: 'x' }))).toBeUndefined();
   });
 });
@@ -278,7 +308,12 @@ describe('sessionListQuerySchema', () => {
       limit: '20',
       page: 'cursor',
     };
-    expect(sessionListQuerySchema.parse(query)).toEqual({ ...query, agent_version: 3, include_archived: true, limit: 20 });
+    expect(sessionListQuerySchema.parse(query)).toEqual({
+      ...query,
+      agent_version: 3,
+      include_archived: true,
+      limit: 20,
+    });
     expect(sessionListQuerySchema.parse({ include_archived: 'false' }).include_archived).toBe(false);
   });
 

@@ -17,12 +17,17 @@ import type { ServerConfig } from './config.js';
  * proxy, and — failing closed — no bash or web_fetch until a self-test sandbox has shown that a
  * direct connection and a denied host are both refused.
  */
-export function createSandboxedHands(config: ServerConfig, logger: Logger): { hands: BosunHands; close(): Promise<void> } {
+export function createSandboxedHands(
+  config: ServerConfig,
+  logger: Logger,
+): { hands: BosunHands; close(): Promise<void> } {
   const egress = createEgressProxy({
     runDir: join(config.dataDir, 'egress'),
     resolver: createResolver({ hosts: config.egressHosts }),
     log: (entry) =>
-      entry.decision === 'denied' ? logger.warn({ egress: entry }, 'egress denied') : logger.info({ egress: entry }, 'egress'),
+      entry.decision === 'denied'
+        ? logger.warn({ egress: entry }, 'egress denied')
+        : logger.info({ egress: entry }, 'egress'),
   });
   const sandboxed = createHands({
     dataDir: config.dataDir,
@@ -43,7 +48,8 @@ export function createSandboxedHands(config: ServerConfig, logger: Logger): { ha
     (result) => {
       writeSelfTestReport(join(config.dataDir, 'egress', 'selftest.json'), result);
       if (!result.ok) logger.error({ selfTest: result }, 'egress self-test failed: bash and web_fetch are refused');
-      else if (!result.egressWorks) logger.warn({ selfTest: result }, 'egress self-test: allowed hosts unreachable (is socat installed?)');
+      else if (!result.egressWorks)
+        logger.warn({ selfTest: result }, 'egress self-test: allowed hosts unreachable (is socat installed?)');
     },
     (error: unknown) => logger.error({ err: error }, 'egress self-test could not run: bash and web_fetch are refused'),
   );

@@ -20,6 +20,7 @@ import { loadMasterKeyring } from '../vault/crypto/masterKey.js';
 import { McpOAuthProbe } from '../vault/mcpOAuthProbe.js';
 import { loadOrCreateApiKey } from './apiKey.js';
 import type { ServerConfig } from './config.js';
+import { vaultMcpCredentials, withMcp } from './mcpHands.js';
 import { createSandboxedHands } from './sandboxedHands.js';
 
 export interface RunningServer {
@@ -49,7 +50,11 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const previews = new InProcessPreviews();
   const models = createModelRouter({ config: loadModelConfig({ dataDir: config.dataDir }), env: config.modelEnv });
   const sandboxes = createSandboxedHands(config, logger);
-  const hands = sandboxes.hands;
+  const hands = withMcp(sandboxes.hands, {
+    dataDir: config.dataDir,
+    logger,
+    credentials: vaultMcpCredentials({ resources: store, vault }),
+  });
   const brain = new BrainWorker({
     log: store,
     resources: store,
@@ -102,6 +107,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
         // SSE streams are long-lived; end them so close() does not wait for clients.
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
+      await hands.close();
       await sandboxes.close();
       store.close();
     },

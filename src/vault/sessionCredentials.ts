@@ -15,6 +15,21 @@ export interface McpServerCredential {
   token: string;
   /** `mcp_oauth` only; null when unknown. Already refreshed here if it had passed. */
   expiresAt: string | null;
+  /**
+   * `mcp_oauth` with refresh settings: what the MCP client needs to refresh on a 401 itself.
+   * Server-process only, like the token.
+   */
+  refresh?: {
+    tokenEndpoint: string;
+    clientId: string;
+    clientSecret: string | null;
+    authMethod: 'none' | 'client_secret_basic' | 'client_secret_post';
+    refreshToken: string;
+    scope: string | null;
+    resource: string | null;
+  };
+  /** The stored record, for writing refreshed tokens back (`storeRefreshedTokens`). */
+  record?: CredentialRecord;
 }
 
 /** An `environment_variable` secret, for the egress proxy to substitute on the way out. */
@@ -149,6 +164,7 @@ async function openCredential(
         // Otherwise hand out the stale token: the server's 401 is the error the caller reports.
       }
       if (!token) return null;
+      const refresh = auth.refresh;
       return {
         credentialId: record.id,
         vaultId,
@@ -156,6 +172,20 @@ async function openCredential(
         mcpServerUrl: auth.mcp_server_url,
         token,
         expiresAt,
+        record,
+        ...(refresh && secrets.refresh_token
+          ? {
+              refresh: {
+                tokenEndpoint: refresh.token_endpoint,
+                clientId: refresh.client_id,
+                clientSecret: secrets.client_secret ?? null,
+                authMethod: refresh.token_endpoint_auth.type,
+                refreshToken: secrets.refresh_token,
+                scope: refresh.scope ?? null,
+                resource: refresh.resource ?? null,
+              },
+            }
+          : {}),
       };
     }
   }

@@ -29,7 +29,12 @@ async function listAll(client: Anthropic, sessionId: string) {
   return events;
 }
 
-async function waitFor(client: Anthropic, sessionId: string, until: (events: BetaManagedAgentsSessionEvent[]) => boolean, timeoutMs = 20_000) {
+async function waitFor(
+  client: Anthropic,
+  sessionId: string,
+  until: (events: BetaManagedAgentsSessionEvent[]) => boolean,
+  timeoutMs = 20_000,
+) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const events = await listAll(client, sessionId);
@@ -69,12 +74,20 @@ describe('crash recovery: kill -9 and restart on the same data dir', () => {
       { content: [{ type: 'tool_use', name: 'bash', input: { command: 'echo one' } }] },
       { content: [{ type: 'text', text: 'first turn done' }] },
     );
-    await server.client.beta.sessions.events.send(sessionId, { events: [{ type: 'user.message', content: [{ type: 'text', text: 'turn one' }] }] });
+    await server.client.beta.sessions.events.send(sessionId, {
+      events: [{ type: 'user.message', content: [{ type: 'text', text: 'turn one' }] }],
+    });
     await waitFor(server.client, sessionId, idleEndTurn);
 
     model.enqueue({ content: [{ type: 'text', text: 'never delivered' }], ttftMs: 60_000 });
-    await server.client.beta.sessions.events.send(sessionId, { events: [{ type: 'user.message', content: [{ type: 'text', text: 'turn two' }] }] });
-    await waitFor(server.client, sessionId, (events) => events.filter((e) => e.type === 'span.model_request_start').length === 3);
+    await server.client.beta.sessions.events.send(sessionId, {
+      events: [{ type: 'user.message', content: [{ type: 'text', text: 'turn two' }] }],
+    });
+    await waitFor(
+      server.client,
+      sessionId,
+      (events) => events.filter((e) => e.type === 'span.model_request_start').length === 3,
+    );
     await new Promise((resolve) => setTimeout(resolve, 200));
     const crashed = model.requests[model.requests.length - 1]!;
     await server.kill();
@@ -89,9 +102,16 @@ describe('crash recovery: kill -9 and restart on the same data dir', () => {
     expect(redo.body['system']).toEqual(crashed.body['system']);
     expect(redo.body['tools']).toEqual(crashed.body['tools']);
     expectNoDuplicates(events);
-    const messages = events.filter((e) => e.type === 'agent.message') as Anthropic.Beta.Sessions.BetaManagedAgentsAgentMessageEvent[];
-    expect(messages.map((m) => (m.content[0] as { text: string }).text)).toEqual(['first turn done', 'second turn done']);
-    const ends = events.filter((e) => e.type === 'span.model_request_end') as Anthropic.Beta.Sessions.BetaManagedAgentsSpanModelRequestEndEvent[];
+    const messages = events.filter(
+      (e) => e.type === 'agent.message',
+    ) as Anthropic.Beta.Sessions.BetaManagedAgentsAgentMessageEvent[];
+    expect(messages.map((m) => (m.content[0] as { text: string }).text)).toEqual([
+      'first turn done',
+      'second turn done',
+    ]);
+    const ends = events.filter(
+      (e) => e.type === 'span.model_request_end',
+    ) as Anthropic.Beta.Sessions.BetaManagedAgentsSpanModelRequestEndEvent[];
     const starts = events.filter((e) => e.type === 'span.model_request_start');
     // Every span is closed, the cut-off one as an error.
     expect(ends.map((end) => end.model_request_start_id).sort()).toEqual(starts.map((start) => start.id).sort());
@@ -102,9 +122,17 @@ describe('crash recovery: kill -9 and restart on the same data dir', () => {
     server = await startServerProcess(dataDir, model.url);
     const sessionId = await setup(server.client);
     model.enqueue({
-      content: [{ type: 'tool_use', name: 'bash', input: { command: 'echo started >> runs.txt; sleep 30; echo finished >> runs.txt' } }],
+      content: [
+        {
+          type: 'tool_use',
+          name: 'bash',
+          input: { command: 'echo started >> runs.txt; sleep 30; echo finished >> runs.txt' },
+        },
+      ],
     });
-    await server.client.beta.sessions.events.send(sessionId, { events: [{ type: 'user.message', content: [{ type: 'text', text: 'long job' }] }] });
+    await server.client.beta.sessions.events.send(sessionId, {
+      events: [{ type: 'user.message', content: [{ type: 'text', text: 'long job' }] }],
+    });
     const workspace = join(dataDir, 'hands', sessionId, 'workspace');
     const marker = join(workspace, 'runs.txt');
     const deadline = Date.now() + 15_000;
@@ -117,7 +145,9 @@ describe('crash recovery: kill -9 and restart on the same data dir', () => {
     const events = await waitFor(server.client, sessionId, idleEndTurn);
     expectNoDuplicates(events);
     const use = events.find((e) => e.type === 'agent.tool_use')!;
-    const results = events.filter((e) => e.type === 'agent.tool_result') as Anthropic.Beta.Sessions.BetaManagedAgentsAgentToolResultEvent[];
+    const results = events.filter(
+      (e) => e.type === 'agent.tool_result',
+    ) as Anthropic.Beta.Sessions.BetaManagedAgentsAgentToolResultEvent[];
     expect(results).toHaveLength(1);
     expect(results[0]).toMatchObject({ tool_use_id: use.id, is_error: true });
     expect(JSON.stringify(results[0]!.content)).toMatch(/interrupt/i);

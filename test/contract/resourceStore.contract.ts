@@ -1,5 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ListOptions, ResourceKind, ResourceRecord, ResourceStore, VersionRecord } from '../../src/core/resourceStore.js';
+import type {
+  ListOptions,
+  ResourceKind,
+  ResourceRecord,
+  ResourceStore,
+  VersionRecord,
+} from '../../src/core/resourceStore.js';
 import { newId } from '../../src/protocol/ids.js';
 import type { MakeStore, StoreHandle } from './support.js';
 
@@ -144,7 +150,9 @@ export function resourceStoreContract(name: string, makeStore: MakeStore<Resourc
       it('fails an update whole when its version already exists', async () => {
         const record = agentRecord();
         await store.insert(record, versionOf(record, 1));
-        await expect(store.update({ ...record, revision: 2, body: { name: 'x' } }, versionOf(record, 1, { dup: true }))).rejects.toThrow();
+        await expect(
+          store.update({ ...record, revision: 2, body: { name: 'x' } }, versionOf(record, 1, { dup: true })),
+        ).rejects.toThrow();
         expect(await store.get('agent', record.id)).toEqual(record);
         expect((await store.getVersion('agent', record.id, 1))!.body).toEqual({ v: 1 });
       });
@@ -158,9 +166,12 @@ export function resourceStoreContract(name: string, makeStore: MakeStore<Resourc
         const other = agentRecord();
         await store.insert(other, versionOf(other, 1));
         const page = async (afterVersion?: number) =>
-          (await store.listVersions('agent', record.id, { limit: 2, ...(afterVersion === undefined ? {} : { afterVersion }) })).map(
-            (v) => v.version,
-          );
+          (
+            await store.listVersions('agent', record.id, {
+              limit: 2,
+              ...(afterVersion === undefined ? {} : { afterVersion }),
+            })
+          ).map((v) => v.version);
         expect(await page()).toEqual([1, 2]);
         expect(await page(2)).toEqual([3, 4]);
         expect(await page(4)).toEqual([5]);
@@ -203,7 +214,10 @@ export function resourceStoreContract(name: string, makeStore: MakeStore<Resourc
         expect(ids(await store.list('credential', { parentId: p1, limit: 10 }))).toEqual([a.id, b.id]);
         expect(ids(await store.list('credential', { parentId: p1, refVersion: 2, limit: 10 }))).toEqual([b.id]);
         expect(ids(await store.list('credential', { refVersion: 1, limit: 10 }))).toEqual([a.id, c.id]);
-        expect(ids(await store.list('credential', { statuses: ['active', 'revoked'], limit: 10 }))).toEqual([a.id, c.id]);
+        expect(ids(await store.list('credential', { statuses: ['active', 'revoked'], limit: 10 }))).toEqual([
+          a.id,
+          c.id,
+        ]);
         expect(ids(await store.list('credential', { statuses: [], limit: 10 }))).toEqual([a.id, b.id, c.id]);
         expect(await store.list('credential', { parentId: 'vlt_none', limit: 10 })).toEqual([]);
       });
@@ -225,7 +239,8 @@ export function resourceStoreContract(name: string, makeStore: MakeStore<Resourc
         const records = [1, 2, 3, 4].map((s) => agentRecord({ createdAt: at(s) }));
         for (const record of records) await store.insert(record);
         const [r1, r2, r3, r4] = ids(records);
-        const list = async (createdAt: ListOptions['createdAt']) => ids(await store.list('agent', { createdAt, limit: 10 }));
+        const list = async (createdAt: ListOptions['createdAt']) =>
+          ids(await store.list('agent', { createdAt, limit: 10 }));
         expect(await list({ gte: at(2) })).toEqual([r2, r3, r4]);
         expect(await list({ gt: at(2) })).toEqual([r3, r4]);
         expect(await list({ lt: at(3) })).toEqual([r1, r2]);
@@ -255,7 +270,11 @@ export function resourceStoreContract(name: string, makeStore: MakeStore<Resourc
       it('pages within a filter', async () => {
         const mine: string[] = [];
         for (let i = 0; i < 12; i++) {
-          const record = agentRecord({ kind: 'credential', id: newId('credential'), parentId: i % 2 ? 'vlt_a' : 'vlt_b' });
+          const record = agentRecord({
+            kind: 'credential',
+            id: newId('credential'),
+            parentId: i % 2 ? 'vlt_a' : 'vlt_b',
+          });
           if (i % 2) mine.push(record.id);
           await store.insert(record);
         }

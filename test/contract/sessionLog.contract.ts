@@ -130,10 +130,16 @@ export function sessionLogContract(name: string, makeStore: MakeStore<SessionLog
         const pending: Promise<StoredEvent[]>[] = [];
         for (let i = 0; i < 100; i++) {
           const size = (i % 3) + 1;
-          pending.push(store.append(i % 4 === 0 ? b : a, Array.from({ length: size }, () => ev())));
+          pending.push(
+            store.append(
+              i % 4 === 0 ? b : a,
+              Array.from({ length: size }, () => ev()),
+            ),
+          );
         }
         const batches = await Promise.all(pending);
-        for (const batch of batches) expect(seqs(batch)).toEqual(range(batch[0]!.seq, batch[0]!.seq + batch.length - 1));
+        for (const batch of batches)
+          expect(seqs(batch)).toEqual(range(batch[0]!.seq, batch[0]!.seq + batch.length - 1));
         for (const s of [a, b]) {
           const count = batches.filter((_, i) => (i % 4 === 0) === (s === b)).reduce((n, batch) => n + batch.length, 0);
           expect(seqs(await store.read(s))).toEqual(range(1, count));
@@ -317,7 +323,12 @@ export function sessionLogContract(name: string, makeStore: MakeStore<SessionLog
         for (let i = 0; i < 200; i++) {
           const size = (i % 3) + 1;
           total += size;
-          pending.push(store.append(s, Array.from({ length: size }, (_, j) => ev('agent.message', { i, j }))));
+          pending.push(
+            store.append(
+              s,
+              Array.from({ length: size }, (_, j) => ev('agent.message', { i, j })),
+            ),
+          );
           if (i % 10 === 5) {
             const head = await store.lastSeq(s);
             subs.push(record(store, s, 0), record(store, s, head), record(store, s, Math.floor(head / 2)));
@@ -399,7 +410,11 @@ export function sessionLogContract(name: string, makeStore: MakeStore<SessionLog
         expect(await listed('idle')).toEqual([other]);
 
         await store.append(s, [
-          { type: 'span.model_request_end', data: { model_usage: { input_tokens: 10, output_tokens: 5 } }, hidden: { cost_micro_usd: 700 } },
+          {
+            type: 'span.model_request_end',
+            data: { model_usage: { input_tokens: 10, output_tokens: 5 } },
+            hidden: { cost_micro_usd: 700 },
+          },
           { type: 'span.model_request_end', data: { model_usage: { input_tokens: 1, cache_read_input_tokens: 4 } } },
           ev('session.status_rescheduled'),
         ]);
@@ -413,12 +428,17 @@ export function sessionLogContract(name: string, makeStore: MakeStore<SessionLog
         expect(summary).toMatchObject({ status: 'idle', inputTokens: 11, outputTokens: 5, cacheReadTokens: 4 });
         expect(summary.costMicroUsd).toBe(700);
         // Events do not carry the intake marks; the rest of the summary is the fold of the log.
-        const folded = (await store.read(s)).reduce((acc, event) => foldSessionSummary(acc, event), emptySessionSummary());
+        const folded = (await store.read(s)).reduce(
+          (acc, event) => foldSessionSummary(acc, event),
+          emptySessionSummary(),
+        );
         expect({ ...summary, intakeThrough: 0 }).toEqual(folded);
 
         await store.append(s, [ev('session.status_terminated')]);
         expect(await listed('terminated')).toEqual([s]);
-        expect((await store.sessionSummary(s))!.terminatedAt).toBe((await store.read(s, { order: 'desc', limit: 1 }))[0]!.createdAt);
+        expect((await store.sessionSummary(s))!.terminatedAt).toBe(
+          (await store.read(s, { order: 'desc', limit: 1 }))[0]!.createdAt,
+        );
       });
 
       it("starts a new session's status column at the empty log's status, whatever the insert said", async () => {

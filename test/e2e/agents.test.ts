@@ -97,7 +97,10 @@ describe('agents: update', () => {
   it('rejects a stale version and leaves the agent unchanged', async () => {
     const agent = await createAgent(bosun.client, { name: 'v1' });
     await bosun.client.beta.agents.update(agent.id, { version: 1, name: 'v2' });
-    const error = await apiError(bosun.client.beta.agents.update(agent.id, { version: 1, name: 'lost' }), ConflictError);
+    const error = await apiError(
+      bosun.client.beta.agents.update(agent.id, { version: 1, name: 'lost' }),
+      ConflictError,
+    );
     expect(error.status).toBe(409);
     expect(error.errorCode).toBe('version_mismatch');
     // A lost race is not transient: the SDK must not retry it.
@@ -237,7 +240,9 @@ describe('agents: list', () => {
     expect(until).toContain(before.id);
     expect(until).not.toContain(middle.id);
 
-    const window = await collect(bosun.client.beta.agents.list({ 'created_at[gte]': t1, 'created_at[lte]': t2, limit: 1 }));
+    const window = await collect(
+      bosun.client.beta.agents.list({ 'created_at[gte]': t1, 'created_at[lte]': t2, limit: 1 }),
+    );
     expect(window.map((a) => a.id)).toEqual([middle.id]);
   });
 
@@ -293,6 +298,9 @@ describe('agents: versions', () => {
   });
 
   it('answers 404 for the versions of an unknown agent', async () => {
-    await apiError(bosun.client.beta.agents.versions.list('agent_unknown').then((page) => page.data), NotFoundError);
+    await apiError(
+      bosun.client.beta.agents.versions.list('agent_unknown').then((page) => page.data),
+      NotFoundError,
+    );
   });
 });

@@ -37,8 +37,14 @@ async function newSession(agentParams: Partial<Anthropic.Beta.Agents.AgentCreate
 }
 
 /** Sends a message and collects every stored event until the session idles (or a deadline). */
-async function turn(sessionId: string, text: string, until = (e: BetaManagedAgentsSessionEvent) => e.type === 'session.status_idle') {
-  await client.beta.sessions.events.send(sessionId, { events: [{ type: 'user.message', content: [{ type: 'text', text }] }] });
+async function turn(
+  sessionId: string,
+  text: string,
+  until = (e: BetaManagedAgentsSessionEvent) => e.type === 'session.status_idle',
+) {
+  await client.beta.sessions.events.send(sessionId, {
+    events: [{ type: 'user.message', content: [{ type: 'text', text }] }],
+  });
   return waitFor(sessionId, until);
 }
 
@@ -49,7 +55,13 @@ async function waitFor(sessionId: string, until: (e: BetaManagedAgentsSessionEve
     for await (const event of client.beta.sessions.events.list(sessionId, { limit: 100 })) events.push(event);
     const last = events[events.length - 1];
     if (last && until(last)) return events;
-    if (Date.now() > deadline) throw new Error(`timed out; last events: ${events.slice(-5).map((e) => e.type).join(', ')}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out; last events: ${events
+          .slice(-5)
+          .map((e) => e.type)
+          .join(', ')}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
@@ -95,7 +107,9 @@ describe('brain: turns through the official SDK and a scripted model', () => {
     model.enqueue({ content: [{ type: 'text', text: 'Streaming words arrive one by one.' }], chunkDelayMs: 5 });
     const sessionId = await newSession();
     const stream = await client.beta.sessions.events.stream(sessionId, { event_deltas: ['agent.message'] });
-    await client.beta.sessions.events.send(sessionId, { events: [{ type: 'user.message', content: [{ type: 'text', text: 'go' }] }] });
+    await client.beta.sessions.events.send(sessionId, {
+      events: [{ type: 'user.message', content: [{ type: 'text', text: 'go' }] }],
+    });
     let accumulated: ReturnType<typeof accumulateManagedAgentsEvent> = undefined;
     let sawDelta = false;
     let previewText = '';
@@ -105,7 +119,8 @@ describe('brain: turns through the official SDK and a scripted model', () => {
         expect(event.delta.index).toBe(0);
       }
       accumulated = accumulateManagedAgentsEvent(accumulated, event);
-      if (event.type === 'event_delta' && accumulated?.content[0]?.type === 'text') previewText = accumulated.content[0].text;
+      if (event.type === 'event_delta' && accumulated?.content[0]?.type === 'text')
+        previewText = accumulated.content[0].text;
       if (event.type === 'session.status_idle') break;
     }
     expect(sawDelta).toBe(true);
@@ -118,14 +133,28 @@ describe('brain: turns through the official SDK and a scripted model', () => {
 
   it('runs the bash tool in the sandbox and feeds the result back, tool_use paired with its result', async () => {
     model.enqueue(
-      { content: [{ type: 'text', text: 'Let me check.' }, { type: 'tool_use', name: 'bash', input: { command: 'echo sandboxed-$((6*7))' } }] },
+      {
+        content: [
+          { type: 'text', text: 'Let me check.' },
+          { type: 'tool_use', name: 'bash', input: { command: 'echo sandboxed-$((6*7))' } },
+        ],
+      },
       { content: [{ type: 'text', text: 'It printed 42.' }] },
     );
     const sessionId = await newSession();
     const events = await turn(sessionId, 'run something');
-    const use = events.find((e) => e.type === 'agent.tool_use') as Anthropic.Beta.Sessions.BetaManagedAgentsAgentToolUseEvent;
-    const result = events.find((e) => e.type === 'agent.tool_result') as Anthropic.Beta.Sessions.BetaManagedAgentsAgentToolResultEvent;
-    expect(use).toMatchObject({ name: 'bash', input: { command: 'echo sandboxed-$((6*7))' }, evaluated_permission: 'allow', evaluation: { type: 'always_allow' } });
+    const use = events.find(
+      (e) => e.type === 'agent.tool_use',
+    ) as Anthropic.Beta.Sessions.BetaManagedAgentsAgentToolUseEvent;
+    const result = events.find(
+      (e) => e.type === 'agent.tool_result',
+    ) as Anthropic.Beta.Sessions.BetaManagedAgentsAgentToolResultEvent;
+    expect(use).toMatchObject({
+      name: 'bash',
+      input: { command: 'echo sandboxed-$((6*7))' },
+      evaluated_permission: 'allow',
+      evaluation: { type: 'always_allow' },
+    });
     expect(result.tool_use_id).toBe(use.id);
     expect(result.is_error).toBe(false);
     expect(JSON.stringify(result.content)).toContain('sandboxed-42');
@@ -142,22 +171,42 @@ describe('brain: turns through the official SDK and a scripted model', () => {
       { content: [{ type: 'text', text: 'Order A1 shipped.' }] },
     );
     const sessionId = await newSession({
-      tools: [{ type: 'custom', name: 'lookup_order', description: 'Look up an order', input_schema: { type: 'object', properties: { order_id: { type: 'string' } } } }],
+      tools: [
+        {
+          type: 'custom',
+          name: 'lookup_order',
+          description: 'Look up an order',
+          input_schema: { type: 'object', properties: { order_id: { type: 'string' } } },
+        },
+      ],
     });
     const paused = await turn(sessionId, 'where is A1?');
     const use = paused.find((e) => e.type === 'agent.custom_tool_use')!;
-    expect(paused[paused.length - 1]).toMatchObject({ type: 'session.status_idle', stop_reason: { type: 'requires_action', event_ids: [use.id] } });
-    await client.beta.sessions.events.send(sessionId, {
-      events: [{ type: 'user.custom_tool_result', custom_tool_use_id: use.id, content: [{ type: 'text', text: 'shipped' }] }],
+    expect(paused[paused.length - 1]).toMatchObject({
+      type: 'session.status_idle',
+      stop_reason: { type: 'requires_action', event_ids: [use.id] },
     });
-    const done = await waitFor(sessionId, (e) => e.type === 'session.status_idle' && (e as { stop_reason: { type: string } }).stop_reason.type === 'end_turn');
+    await client.beta.sessions.events.send(sessionId, {
+      events: [
+        { type: 'user.custom_tool_result', custom_tool_use_id: use.id, content: [{ type: 'text', text: 'shipped' }] },
+      ],
+    });
+    const done = await waitFor(
+      sessionId,
+      (e) =>
+        e.type === 'session.status_idle' && (e as { stop_reason: { type: string } }).stop_reason.type === 'end_turn',
+    );
     expect(done.some((e) => e.type === 'agent.message')).toBe(true);
-    expect(model.requests[model.requests.length - 1]!.view.last.toolResults).toEqual([expect.objectContaining({ toolUseId: use.id, text: 'shipped' })]);
+    expect(model.requests[model.requests.length - 1]!.view.last.toolResults).toEqual([
+      expect.objectContaining({ toolUseId: use.id, text: 'shipped' }),
+    ]);
   });
 
   it('asks before an always_ask tool: allow runs it, deny returns the deny message to the model', async () => {
     const sessionId = await newSession({
-      tools: [{ type: 'agent_toolset_20260401', configs: [{ name: 'bash', permission_policy: { type: 'always_ask' } }] }],
+      tools: [
+        { type: 'agent_toolset_20260401', configs: [{ name: 'bash', permission_policy: { type: 'always_ask' } }] },
+      ],
     });
     model.enqueue(
       { content: [{ type: 'tool_use', name: 'bash', input: { command: 'echo allowed' } }] },
@@ -167,9 +216,17 @@ describe('brain: turns through the official SDK and a scripted model', () => {
     const use = paused.find((e) => e.type === 'agent.tool_use')!;
     expect(use).toMatchObject({ evaluated_permission: 'ask', evaluation: { type: 'always_ask' } });
     expect(paused[paused.length - 1]).toMatchObject({ stop_reason: { type: 'requires_action', event_ids: [use.id] } });
-    await client.beta.sessions.events.send(sessionId, { events: [{ type: 'user.tool_confirmation', tool_use_id: use.id, result: 'allow' }] });
-    const allowed = await waitFor(sessionId, (e) => e.type === 'session.status_idle' && (e as { stop_reason: { type: string } }).stop_reason.type === 'end_turn');
-    const result = allowed.find((e) => e.type === 'agent.tool_result' && (e as { tool_use_id: string }).tool_use_id === use.id)!;
+    await client.beta.sessions.events.send(sessionId, {
+      events: [{ type: 'user.tool_confirmation', tool_use_id: use.id, result: 'allow' }],
+    });
+    const allowed = await waitFor(
+      sessionId,
+      (e) =>
+        e.type === 'session.status_idle' && (e as { stop_reason: { type: string } }).stop_reason.type === 'end_turn',
+    );
+    const result = allowed.find(
+      (e) => e.type === 'agent.tool_result' && (e as { tool_use_id: string }).tool_use_id === use.id,
+    )!;
     expect(JSON.stringify(result)).toContain('allowed');
 
     model.enqueue(
@@ -179,13 +236,25 @@ describe('brain: turns through the official SDK and a scripted model', () => {
     const paused2 = await turn(sessionId, 'delete it');
     const use2 = paused2.filter((e) => e.type === 'agent.tool_use').pop()!;
     await client.beta.sessions.events.send(sessionId, {
-      events: [{ type: 'user.tool_confirmation', tool_use_id: use2.id, result: 'deny', deny_message: 'Never delete files.' }],
+      events: [
+        { type: 'user.tool_confirmation', tool_use_id: use2.id, result: 'deny', deny_message: 'Never delete files.' },
+      ],
     });
-    const denied = await waitFor(sessionId, (e) => e.type === 'session.status_idle' && (e as { stop_reason: { type: string } }).stop_reason.type === 'end_turn');
-    const deniedResult = denied.find((e) => e.type === 'agent.tool_result' && (e as { tool_use_id: string }).tool_use_id === use2.id)!;
+    const denied = await waitFor(
+      sessionId,
+      (e) =>
+        e.type === 'session.status_idle' && (e as { stop_reason: { type: string } }).stop_reason.type === 'end_turn',
+    );
+    const deniedResult = denied.find(
+      (e) => e.type === 'agent.tool_result' && (e as { tool_use_id: string }).tool_use_id === use2.id,
+    )!;
     expect(deniedResult).toMatchObject({ is_error: true, content: [{ type: 'text', text: 'Never delete files.' }] });
     expect(model.requests[model.requests.length - 1]!.view.last.toolResults).toEqual([
-      expect.objectContaining({ toolUseId: use2.id, isError: true, text: expect.stringContaining('Never delete files.') }),
+      expect.objectContaining({
+        toolUseId: use2.id,
+        isError: true,
+        text: expect.stringContaining('Never delete files.'),
+      }),
     ]);
   });
 
@@ -197,12 +266,16 @@ describe('brain: turns through the official SDK and a scripted model', () => {
     );
     const sessionId = await newSession();
     const events = await turn(sessionId, 'hi');
-    const errors = events.filter((e) => e.type === 'session.error') as Anthropic.Beta.Sessions.BetaManagedAgentsSessionErrorEvent[];
+    const errors = events.filter(
+      (e) => e.type === 'session.error',
+    ) as Anthropic.Beta.Sessions.BetaManagedAgentsSessionErrorEvent[];
     expect(errors).toHaveLength(2);
     expect(errors[0]!.error).toMatchObject({ type: 'model_overloaded_error', retry_status: { type: 'retrying' } });
     expect(types(events).filter((t) => t === 'session.status_rescheduled')).toHaveLength(2);
     expect(events[events.length - 1]).toMatchObject({ stop_reason: { type: 'end_turn' } });
-    const ends = events.filter((e) => e.type === 'span.model_request_end') as Anthropic.Beta.Sessions.BetaManagedAgentsSpanModelRequestEndEvent[];
+    const ends = events.filter(
+      (e) => e.type === 'span.model_request_end',
+    ) as Anthropic.Beta.Sessions.BetaManagedAgentsSpanModelRequestEndEvent[];
     expect(ends.map((end) => end.is_error)).toEqual([true, true, false]);
     expect(events.filter((e) => e.type === 'agent.message')).toHaveLength(1);
   });
@@ -212,9 +285,14 @@ describe('brain: turns through the official SDK and a scripted model', () => {
     model.enqueue(...Array.from({ length: attempts }, () => ({ fault: { type: 'http' as const, status: 500 } })));
     const sessionId = await newSession();
     const events = await turn(sessionId, 'hi');
-    const errors = events.filter((e) => e.type === 'session.error') as Anthropic.Beta.Sessions.BetaManagedAgentsSessionErrorEvent[];
+    const errors = events.filter(
+      (e) => e.type === 'session.error',
+    ) as Anthropic.Beta.Sessions.BetaManagedAgentsSessionErrorEvent[];
     expect(errors[errors.length - 1]!.error.retry_status).toEqual({ type: 'exhausted' });
-    expect(events[events.length - 1]).toMatchObject({ type: 'session.status_idle', stop_reason: { type: 'retries_exhausted' } });
+    expect(events[events.length - 1]).toMatchObject({
+      type: 'session.status_idle',
+      stop_reason: { type: 'retries_exhausted' },
+    });
     expect(events.filter((e) => e.type === 'span.model_request_start')).toHaveLength(attempts);
   });
 
@@ -224,9 +302,13 @@ describe('brain: turns through the official SDK and a scripted model', () => {
       { content: [{ type: 'text', text: 'second answer' }] },
     );
     const sessionId = await newSession();
-    await client.beta.sessions.events.send(sessionId, { events: [{ type: 'user.message', content: [{ type: 'text', text: 'first' }] }] });
+    await client.beta.sessions.events.send(sessionId, {
+      events: [{ type: 'user.message', content: [{ type: 'text', text: 'first' }] }],
+    });
     await waitFor(sessionId, (e) => e.type === 'span.model_request_start');
-    await client.beta.sessions.events.send(sessionId, { events: [{ type: 'user.message', content: [{ type: 'text', text: 'steer: also this' }] }] });
+    await client.beta.sessions.events.send(sessionId, {
+      events: [{ type: 'user.message', content: [{ type: 'text', text: 'steer: also this' }] }],
+    });
     const events = await waitFor(sessionId, (e) => e.type === 'session.status_idle');
     expect(events.filter((e) => e.type === 'agent.message')).toHaveLength(2);
     expect(model.requests[model.requests.length - 1]!.view.last.text).toContain('steer: also this');
@@ -236,7 +318,9 @@ describe('brain: turns through the official SDK and a scripted model', () => {
   it('interrupts a long model stream within a second and idles', async () => {
     model.enqueue({ content: [{ type: 'text', text: 'x'.repeat(50) }], ttftMs: 10_000 });
     const sessionId = await newSession();
-    await client.beta.sessions.events.send(sessionId, { events: [{ type: 'user.message', content: [{ type: 'text', text: 'take your time' }] }] });
+    await client.beta.sessions.events.send(sessionId, {
+      events: [{ type: 'user.message', content: [{ type: 'text', text: 'take your time' }] }],
+    });
     await waitFor(sessionId, (e) => e.type === 'span.model_request_start');
     const started = Date.now();
     await client.beta.sessions.events.send(sessionId, { events: [{ type: 'user.interrupt' }] });
@@ -252,7 +336,9 @@ describe('brain: turns through the official SDK and a scripted model', () => {
   it('interrupts a running tool within a second', async () => {
     model.enqueue({ content: [{ type: 'tool_use', name: 'bash', input: { command: 'sleep 30' } }] });
     const sessionId = await newSession();
-    await client.beta.sessions.events.send(sessionId, { events: [{ type: 'user.message', content: [{ type: 'text', text: 'sleep' }] }] });
+    await client.beta.sessions.events.send(sessionId, {
+      events: [{ type: 'user.message', content: [{ type: 'text', text: 'sleep' }] }],
+    });
     await waitFor(sessionId, (e) => e.type === 'span.model_request_end');
     await new Promise((resolve) => setTimeout(resolve, 300));
     const started = Date.now();
@@ -260,7 +346,9 @@ describe('brain: turns through the official SDK and a scripted model', () => {
     const events = await waitFor(sessionId, (e) => e.type === 'session.status_idle', 5_000);
     expect(Date.now() - started).toBeLessThan(1_000);
     const use = events.find((e) => e.type === 'agent.tool_use')!;
-    expect(events.find((e) => e.type === 'agent.tool_result' && (e as { tool_use_id: string }).tool_use_id === use.id)).toMatchObject({ is_error: true });
+    expect(
+      events.find((e) => e.type === 'agent.tool_result' && (e as { tool_use_id: string }).tool_use_id === use.id),
+    ).toMatchObject({ is_error: true });
   });
 
   it('stops a session at its budget with budget_reached', async () => {
@@ -275,7 +363,10 @@ describe('brain: turns through the official SDK and a scripted model', () => {
     model.enqueue({ content: [{ type: 'text', text: 'expensive' }], usage: { inputTokens: 10, outputTokens: 10_000 } });
     await turn(session.id, 'spend');
     const events = await turn(session.id, 'spend more');
-    expect(events[events.length - 1]).toMatchObject({ type: 'session.status_idle', stop_reason: { type: 'budget_reached' } });
+    expect(events[events.length - 1]).toMatchObject({
+      type: 'session.status_idle',
+      stop_reason: { type: 'budget_reached' },
+    });
     expect(events.filter((e) => e.type === 'span.model_request_start')).toHaveLength(1);
     const retrieved = await client.beta.sessions.retrieve(session.id);
     expect(retrieved.usage.list_cost).toEqual({ amount: '15', currency: 'USD' });

@@ -48,7 +48,12 @@ describe('environments: create and retrieve', () => {
     });
     expect(environment.config).toEqual({
       type: 'cloud',
-      networking: { type: 'limited', allowed_hosts: ['example.com'], allow_mcp_servers: false, allow_package_managers: true },
+      networking: {
+        type: 'limited',
+        allowed_hosts: ['example.com'],
+        allow_mcp_servers: false,
+        allow_package_managers: true,
+      },
       packages: { ...noPackages, pip: ['requests==2.32.0'], npm: ['left-pad'] },
     });
     expect(environment).toMatchObject({ description: 'locked down', metadata: { tier: 'gold' } });
@@ -103,11 +108,20 @@ describe('environments: update', () => {
       config: { type: 'cloud', networking: { type: 'limited', allowed_hosts: ['a.example'], allow_mcp_servers: true } },
     });
     const updated = await bosun.client.beta.environments.update(environment.id, {
-      config: { type: 'cloud', networking: { type: 'limited', allow_package_managers: true }, packages: { pip: ['x'] } },
+      config: {
+        type: 'cloud',
+        networking: { type: 'limited', allow_package_managers: true },
+        packages: { pip: ['x'] },
+      },
     });
     expect(updated.config).toEqual({
       type: 'cloud',
-      networking: { type: 'limited', allowed_hosts: ['a.example'], allow_mcp_servers: true, allow_package_managers: true },
+      networking: {
+        type: 'limited',
+        allowed_hosts: ['a.example'],
+        allow_mcp_servers: true,
+        allow_package_managers: true,
+      },
       packages: { ...noPackages, pip: ['x'] },
     });
     // Turning package managers off while packages remain would break the rule.

@@ -1,10 +1,4 @@
-import {
-  APIError,
-  BadRequestError,
-  ConflictError,
-  ContentTooLargeError,
-  NotFoundError,
-} from '@anthropic-ai/sdk';
+import { APIError, BadRequestError, ConflictError, ContentTooLargeError, NotFoundError } from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBosun, type TestBosun } from '../helpers/bosun.js';
 import {
@@ -119,7 +113,11 @@ describe('errors: bad requests', () => {
   });
 
   it('answers malformed JSON with 400', async () => {
-    const body = await expectEnvelope(await bosun.fetch('/v1/agents', json('{"name": "a",')), 400, 'invalid_request_error');
+    const body = await expectEnvelope(
+      await bosun.fetch('/v1/agents', json('{"name": "a",')),
+      400,
+      'invalid_request_error',
+    );
     expect(body.error.message).toMatch(/JSON/);
     await expectEnvelope(await bosun.fetch('/v1/agents', json('[1, 2]')), 400, 'invalid_request_error');
     await expectEnvelope(await bosun.fetch('/v1/agents', json('null')), 400, 'invalid_request_error');
@@ -202,7 +200,10 @@ describe('errors: retry hints', () => {
     const agent = await createAgent(bosun.client);
     await bosun.client.beta.agents.update(agent.id, { name: 'v2' });
     const retrying = retryingClient(bosun.client);
-    const error = await apiError(retrying.client.beta.agents.update(agent.id, { version: 1, name: 'x' }), ConflictError);
+    const error = await apiError(
+      retrying.client.beta.agents.update(agent.id, { version: 1, name: 'x' }),
+      ConflictError,
+    );
     expect(error.headers?.get('x-should-retry')).toBe('false');
     expect(retrying.requests()).toBe(1);
   });

@@ -71,7 +71,11 @@ describe('events: send', () => {
   });
 
   it('accepts user.tool_result only on a self_hosted environment', async () => {
-    const toolResult: BetaManagedAgentsEventParams = { type: 'user.tool_result', tool_use_id: 'sevt_x', content: text('ok') };
+    const toolResult: BetaManagedAgentsEventParams = {
+      type: 'user.tool_result',
+      tool_use_id: 'sevt_x',
+      content: text('ok'),
+    };
     const cloud = await newSession(cloudEnvironmentId);
     const error = await apiError(send(cloud.id, [toolResult]), BadRequestError);
     expect(error.apiMessage).toContain('self_hosted');
@@ -106,7 +110,9 @@ describe('events: send', () => {
     const session = await newSession();
     await apiError(send(session.id, [{ type: 'agent.message', content: text('forged') } as never]), BadRequestError);
     await apiError(
-      send(session.id, [{ type: 'user.tool_confirmation', tool_use_id: 'sevt_t', result: 'allow', deny_message: 'why' }]),
+      send(session.id, [
+        { type: 'user.tool_confirmation', tool_use_id: 'sevt_t', result: 'allow', deny_message: 'why' },
+      ]),
       BadRequestError,
     );
     // One bad event rejects the whole batch.
@@ -116,7 +122,10 @@ describe('events: send', () => {
 
   it('answers 404 for an unknown session', async () => {
     await apiError(send('sesn_unknown', [userMessage('hi')]), NotFoundError);
-    await apiError(bosun.client.beta.sessions.events.list('sesn_unknown').then((page) => page.data), NotFoundError);
+    await apiError(
+      bosun.client.beta.sessions.events.list('sesn_unknown').then((page) => page.data),
+      NotFoundError,
+    );
   });
 });
 
@@ -210,10 +219,15 @@ describe('events: durability', () => {
       server = await server.restart();
       const after = await collect(server.client.beta.sessions.events.list(session.id, { limit: 3 }));
       expect(after).toEqual(before);
-      expect(await server.client.beta.sessions.retrieve(session.id)).toMatchObject({ title: 'durable', status: 'idle' });
+      expect(await server.client.beta.sessions.retrieve(session.id)).toMatchObject({
+        title: 'durable',
+        status: 'idle',
+      });
 
       // The log continues where it stopped: new events follow, with fresh ids.
-      const { data = [] } = await server.client.beta.sessions.events.send(session.id, { events: [userMessage('three')] });
+      const { data = [] } = await server.client.beta.sessions.events.send(session.id, {
+        events: [userMessage('three')],
+      });
       const all = await collect(server.client.beta.sessions.events.list(session.id));
       expect(all.map((event) => event.id)).toEqual([...before.map((event) => event.id), data[0]!.id]);
     } finally {

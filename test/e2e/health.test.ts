@@ -8,7 +8,10 @@ let bosun: TestBosun;
 
 beforeAll(async () => {
   model = await startScriptedModel({});
-  bosun = await startTestBosun({ modelUrl: model.url, limits: { ...FAST_LIMITS, stallAfterMs: 300, modelIdleTimeoutMs: 60_000 } });
+  bosun = await startTestBosun({
+    modelUrl: model.url,
+    limits: { ...FAST_LIMITS, stallAfterMs: 300, modelIdleTimeoutMs: 60_000 },
+  });
 });
 afterAll(async () => {
   await bosun.close();
@@ -26,7 +29,9 @@ describe('/healthz proves progress ("wedged but healthy")', () => {
     const agent = await client.beta.agents.create({ name: 'slow', model: 'claude-sonnet-4-6' });
     const environment = await client.beta.environments.create({ name: 'env' });
     const session = await client.beta.sessions.create({ agent: agent.id, environment_id: environment.id });
-    await client.beta.sessions.events.send(session.id, { events: [{ type: 'user.message', content: [{ type: 'text', text: 'hi' }] }] });
+    await client.beta.sessions.events.send(session.id, {
+      events: [{ type: 'user.message', content: [{ type: 'text', text: 'hi' }] }],
+    });
     await new Promise((resolve) => setTimeout(resolve, 700));
     const stuck = await fetch(`${bosun.server.url}/healthz`);
     expect(stuck.status).toBe(503);

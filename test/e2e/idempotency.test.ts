@@ -59,10 +59,7 @@ describe('idempotency', () => {
     expect(error.headers?.get('x-should-retry')).toBe('false');
     expect(await agentsNamed(`${name}-other`)).toEqual([]);
     // The same key on another route is another request too.
-    await apiError(
-      bosun.client.beta.environments.create({ name }, withKey(key)),
-      ConflictError,
-    );
+    await apiError(bosun.client.beta.environments.create({ name }, withKey(key)), ConflictError);
     expect(await agentsNamed(name)).toEqual([first]);
   });
 

@@ -32,14 +32,26 @@ afterAll(async () => {
   service.close();
 });
 
-async function runBash(environmentConfig: Anthropic.Beta.Environments.EnvironmentCreateParams['config'], commands: string[]) {
-  const agent = await client.beta.agents.create({ name: 'net', model: 'claude-sonnet-4-6', tools: [{ type: 'agent_toolset_20260401' }] });
+async function runBash(
+  environmentConfig: Anthropic.Beta.Environments.EnvironmentCreateParams['config'],
+  commands: string[],
+) {
+  const agent = await client.beta.agents.create({
+    name: 'net',
+    model: 'claude-sonnet-4-6',
+    tools: [{ type: 'agent_toolset_20260401' }],
+  });
   const environment = await client.beta.environments.create({ name: 'net', config: environmentConfig });
   const session = await client.beta.sessions.create({ agent: agent.id, environment_id: environment.id });
-  model.enqueue(...commands.map((command) => ({ content: [{ type: 'tool_use' as const, name: 'bash', input: { command } }] })), {
-    content: [{ type: 'text', text: 'done' }],
+  model.enqueue(
+    ...commands.map((command) => ({ content: [{ type: 'tool_use' as const, name: 'bash', input: { command } }] })),
+    {
+      content: [{ type: 'text', text: 'done' }],
+    },
+  );
+  await client.beta.sessions.events.send(session.id, {
+    events: [{ type: 'user.message', content: [{ type: 'text', text: 'go' }] }],
   });
-  await client.beta.sessions.events.send(session.id, { events: [{ type: 'user.message', content: [{ type: 'text', text: 'go' }] }] });
   const deadline = Date.now() + 90_000;
   for (;;) {
     const events: BetaManagedAgentsSessionEvent[] = [];
@@ -47,7 +59,9 @@ async function runBash(environmentConfig: Anthropic.Beta.Environments.Environmen
     const last = events[events.length - 1];
     if (last?.type === 'session.status_idle') {
       return events
-        .filter((e): e is Anthropic.Beta.Sessions.BetaManagedAgentsAgentToolResultEvent => e.type === 'agent.tool_result')
+        .filter(
+          (e): e is Anthropic.Beta.Sessions.BetaManagedAgentsAgentToolResultEvent => e.type === 'agent.tool_result',
+        )
         .map((e) => JSON.stringify(e.content));
     }
     if (Date.now() > deadline) throw new Error(`timed out: ${events.map((e) => e.type).join(', ')}`);

@@ -59,7 +59,11 @@ describe('sessions: update', () => {
   });
 
   it('records nothing when nothing changed', async () => {
-    const session = await createSession(bosun.client, { environment_id: environmentId, title: 't', metadata: { a: '1' } });
+    const session = await createSession(bosun.client, {
+      environment_id: environmentId,
+      title: 't',
+      metadata: { a: '1' },
+    });
     const same = await bosun.client.beta.sessions.update(session.id, { title: 't', metadata: { a: '1', gone: null } });
     expect(same).toMatchObject({ title: 't', metadata: { a: '1' } });
     expect(await eventsOf(session.id)).toEqual([]);
@@ -78,7 +82,10 @@ describe('sessions: update', () => {
 
   it('cannot add a budget to a session created without one (budget_create_only)', async () => {
     const session = await createSession(bosun.client, { environment_id: environmentId });
-    const error = await apiError(bosun.client.beta.sessions.update(session.id, { budget: budget('100') }), BadRequestError);
+    const error = await apiError(
+      bosun.client.beta.sessions.update(session.id, { budget: budget('100') }),
+      BadRequestError,
+    );
     expect(error.errorCode).toBe('budget_create_only');
     expect((await bosun.client.beta.sessions.retrieve(session.id)).budget).toBeNull();
     expect(await eventsOf(session.id)).toEqual([]);
@@ -86,14 +93,22 @@ describe('sessions: update', () => {
 
   it('replaces, refuses a budget not above the consumed cost, removes, and never re-adds', async () => {
     const session = await createSession(bosun.client, { environment_id: environmentId, budget: budget('1000') });
-    expect((await bosun.client.beta.sessions.update(session.id, { budget: budget('3000') })).budget).toEqual(budget('3000'));
+    expect((await bosun.client.beta.sessions.update(session.id, { budget: budget('3000') })).budget).toEqual(
+      budget('3000'),
+    );
 
-    const notRaised = await apiError(bosun.client.beta.sessions.update(session.id, { budget: budget('0') }), BadRequestError);
+    const notRaised = await apiError(
+      bosun.client.beta.sessions.update(session.id, { budget: budget('0') }),
+      BadRequestError,
+    );
     expect(notRaised.errorCode).toBe('budget_not_raised');
 
     const removed = await bosun.client.beta.sessions.update(session.id, { budget: null });
     expect(removed.budget).toBeNull();
-    const readd = await apiError(bosun.client.beta.sessions.update(session.id, { budget: budget('5000') }), BadRequestError);
+    const readd = await apiError(
+      bosun.client.beta.sessions.update(session.id, { budget: budget('5000') }),
+      BadRequestError,
+    );
     expect(readd.errorCode).toBe('budget_create_only');
 
     const events = await eventsOf(session.id);
@@ -141,7 +156,10 @@ describe('sessions: update', () => {
   it('rejects a vault_ids update with a 400 naming the field', async () => {
     const vault = await bosun.client.beta.vaults.create({ display_name: 'a' });
     const session = await createSession(bosun.client, { environment_id: environmentId, vault_ids: [vault.id] });
-    const error = await apiError(bosun.client.beta.sessions.update(session.id, { vault_ids: ['vlt_b'] }), BadRequestError);
+    const error = await apiError(
+      bosun.client.beta.sessions.update(session.id, { vault_ids: ['vlt_b'] }),
+      BadRequestError,
+    );
     expect(error.apiMessage).toContain('vault_ids');
     expect((await bosun.client.beta.sessions.retrieve(session.id)).vault_ids).toEqual([vault.id]);
   });

@@ -40,7 +40,19 @@ const customTool = (name: string) => ({
 /** The agent fields a session snapshot copies. */
 function snapshotFields(agent: BetaManagedAgentsAgent) {
   const { id, version, name, description, system, model, tools, mcp_servers, skills, execution_identity } = agent;
-  return { id, type: 'agent', version, name, description, system, model, tools, mcp_servers, skills, execution_identity };
+  return {
+    id,
+    type: 'agent',
+    version,
+    name,
+    description,
+    system,
+    model,
+    tools,
+    mcp_servers,
+    skills,
+    execution_identity,
+  };
 }
 
 async function eventsOf(sessionId: string) {
@@ -100,7 +112,10 @@ describe('sessions: create', () => {
     });
     expect(latest.agent).toMatchObject({ version: 2, name: 'new name' });
     await apiError(
-      bosun.client.beta.sessions.create({ agent: { type: 'agent', id: agent.id, version: 9 }, environment_id: environmentId }),
+      bosun.client.beta.sessions.create({
+        agent: { type: 'agent', id: agent.id, version: 9 },
+        environment_id: environmentId,
+      }),
       NotFoundError,
     );
   });
@@ -164,12 +179,18 @@ describe('sessions: create', () => {
     const many = (n: number) => Array.from({ length: n }, (_, i) => userMessage(`m${i}`));
     const ok = await createSession(bosun.client, { environment_id: environmentId, initial_events: many(50) });
     expect(await eventsOf(ok.id)).toHaveLength(50);
-    await apiError(createSession(bosun.client, { environment_id: environmentId, initial_events: many(51) }), BadRequestError);
+    await apiError(
+      createSession(bosun.client, { environment_id: environmentId, initial_events: many(51) }),
+      BadRequestError,
+    );
   });
 
   it('enforces the session metadata limits on create and on a patch', async () => {
     const pairs = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v']));
-    await apiError(createSession(bosun.client, { environment_id: environmentId, metadata: pairs(17) }), BadRequestError);
+    await apiError(
+      createSession(bosun.client, { environment_id: environmentId, metadata: pairs(17) }),
+      BadRequestError,
+    );
     const full = await createSession(bosun.client, { environment_id: environmentId, metadata: pairs(16) });
     await apiError(bosun.client.beta.sessions.update(full.id, { metadata: { extra: 'v' } }), BadRequestError);
     const swapped = await bosun.client.beta.sessions.update(full.id, { metadata: { k0: null, extra: 'v' } });
@@ -178,14 +199,19 @@ describe('sessions: create', () => {
   });
 
   it('stores budget and vault_ids', async () => {
-    const vaults = await Promise.all(['one', 'two'].map((name) => bosun.client.beta.vaults.create({ display_name: name })));
+    const vaults = await Promise.all(
+      ['one', 'two'].map((name) => bosun.client.beta.vaults.create({ display_name: name })),
+    );
     const session = await createSession(bosun.client, {
       environment_id: environmentId,
       budget: budget('2500'),
       vault_ids: vaults.map((vault) => vault.id),
     });
     expect(session.vault_ids).toEqual(vaults.map((vault) => vault.id));
-    await apiError(createSession(bosun.client, { environment_id: environmentId, vault_ids: ['vlt_missing'] }), NotFoundError);
+    await apiError(
+      createSession(bosun.client, { environment_id: environmentId, vault_ids: ['vlt_missing'] }),
+      NotFoundError,
+    );
     expect(session.budget).toEqual(budget('2500'));
     expect(await bosun.client.beta.sessions.retrieve(session.id)).toMatchObject({
       budget: budget('2500'),
@@ -219,8 +245,14 @@ describe('sessions: create', () => {
 
   it('answers 404 for an unknown agent or environment', async () => {
     const agent = await createAgent(bosun.client);
-    await apiError(bosun.client.beta.sessions.create({ agent: 'agent_unknown', environment_id: environmentId }), NotFoundError);
-    await apiError(bosun.client.beta.sessions.create({ agent: agent.id, environment_id: 'env_unknown' }), NotFoundError);
+    await apiError(
+      bosun.client.beta.sessions.create({ agent: 'agent_unknown', environment_id: environmentId }),
+      NotFoundError,
+    );
+    await apiError(
+      bosun.client.beta.sessions.create({ agent: agent.id, environment_id: 'env_unknown' }),
+      NotFoundError,
+    );
     await apiError(bosun.client.beta.sessions.retrieve('sesn_unknown'), NotFoundError);
   });
 });
@@ -271,7 +303,9 @@ describe('sessions: list', () => {
       bosun.client.beta.sessions.list({ agent_id: agent.id, statuses: ['terminated'], include_archived: true }),
     );
     expect(terminated.map((s) => [s.id, s.status])).toEqual([[archivedId, 'terminated']]);
-    expect(await collect(bosun.client.beta.sessions.list({ agent_id: agent.id, statuses: ['terminated'] }))).toEqual([]);
+    expect(await collect(bosun.client.beta.sessions.list({ agent_id: agent.id, statuses: ['terminated'] }))).toEqual(
+      [],
+    );
     const either = await collect(
       bosun.client.beta.sessions.list({ agent_id: agent.id, statuses: ['idle', 'running'], limit: 2 }),
     );
@@ -302,7 +336,10 @@ describe('sessions: archive and delete', () => {
       archived_at: archived.archived_at,
     });
     expect((await eventsOf(session.id)).map((event) => event.type)).toEqual(['session.status_terminated']);
-    await apiError(bosun.client.beta.sessions.events.send(session.id, { events: [userMessage('hi')] }), BadRequestError);
+    await apiError(
+      bosun.client.beta.sessions.events.send(session.id, { events: [userMessage('hi')] }),
+      BadRequestError,
+    );
 
     const again = await bosun.client.beta.sessions.archive(session.id);
     expect(again.archived_at).toBe(archived.archived_at);
@@ -310,10 +347,16 @@ describe('sessions: archive and delete', () => {
   });
 
   it('deletes permanently: session_deleted, then 404 everywhere', async () => {
-    const session = await createSession(bosun.client, { environment_id: environmentId, initial_events: [userMessage('x')] });
+    const session = await createSession(bosun.client, {
+      environment_id: environmentId,
+      initial_events: [userMessage('x')],
+    });
     expect(await bosun.client.beta.sessions.delete(session.id)).toEqual({ id: session.id, type: 'session_deleted' });
     await apiError(bosun.client.beta.sessions.retrieve(session.id), NotFoundError);
-    await apiError(bosun.client.beta.sessions.events.list(session.id).then((page) => page.data), NotFoundError);
+    await apiError(
+      bosun.client.beta.sessions.events.list(session.id).then((page) => page.data),
+      NotFoundError,
+    );
     await apiError(bosun.client.beta.sessions.delete(session.id), NotFoundError);
     const listed = await collect(bosun.client.beta.sessions.list({ include_archived: true, limit: 100 }));
     expect(listed.map((s) => s.id)).not.toContain(session.id);

@@ -106,7 +106,7 @@ describe('stream: live events through the SDK', () => {
     expect(events[3]).toMatchObject({ type: 'session.updated', title: 'streamed' });
   });
 
-  it('carries only its own session\'s events', async () => {
+  it("carries only its own session's events", async () => {
     const mine = await newSession();
     const other = await newSession();
     const stream = await bosun.client.beta.sessions.events.stream(mine.id);
@@ -279,7 +279,9 @@ describe('stream: resume across a restart', () => {
         events: ['one', 'two', 'three'].map(userMessage),
       });
       server = await server.restart();
-      const response = await server.fetch(`/v1/sessions/${session.id}/events/stream`, { headers: { 'Last-Event-ID': '1' } });
+      const response = await server.fetch(`/v1/sessions/${session.id}/events/stream`, {
+        headers: { 'Last-Event-ID': '1' },
+      });
       const { messages } = await readSse(response, (m) => m.filter((x) => x.event === 'user.message').length >= 2);
       const events = messages.filter((m) => m.event === 'user.message');
       expect(events.map((m) => m.id)).toEqual(['2', '3']);

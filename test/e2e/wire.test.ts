@@ -14,7 +14,11 @@ afterAll(() => bosun.close());
 
 type Json = Record<string, unknown>;
 
-async function call(method: string, path: string, body?: unknown): Promise<{ status: number; headers: Headers; json: Json }> {
+async function call(
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; headers: Headers; json: Json }> {
   const response = await bosun.fetch(path, {
     method,
     headers: {
@@ -155,7 +159,10 @@ describe('wire: object shapes', () => {
       type: 'environment_deleted',
     });
     const doomed = (await call('POST', '/v1/sessions', { agent: agent['id'], environment_id: environment['id'] })).json;
-    expect((await call('DELETE', `/v1/sessions/${idOf(doomed)}`)).json).toEqual({ id: doomed['id'], type: 'session_deleted' });
+    expect((await call('DELETE', `/v1/sessions/${idOf(doomed)}`)).json).toEqual({
+      id: doomed['id'],
+      type: 'session_deleted',
+    });
   });
 });
 
@@ -174,7 +181,10 @@ describe('wire: list envelopes', () => {
 
   it('the next page is the original query plus page=<next_page>', async () => {
     const first = await call('GET', '/v1/agents?limit=1&include_archived=false');
-    const second = await call('GET', `/v1/agents?limit=1&include_archived=false&page=${String(first.json['next_page'])}`);
+    const second = await call(
+      'GET',
+      `/v1/agents?limit=1&include_archived=false&page=${String(first.json['next_page'])}`,
+    );
     expect((second.json['data'] as Json[])[0]).not.toEqual((first.json['data'] as Json[])[0]);
   });
 
@@ -186,7 +196,8 @@ describe('wire: list envelopes', () => {
   it('reads percent-encoded bracket arrays and literal bracket keys', async () => {
     const agent = (await call('POST', '/v1/agents', { name: 'q', model: MODEL })).json;
     const environment = (await call('POST', '/v1/environments', { name: 'q' })).json;
-    const session = (await call('POST', '/v1/sessions', { agent: agent['id'], environment_id: environment['id'] })).json;
+    const session = (await call('POST', '/v1/sessions', { agent: agent['id'], environment_id: environment['id'] }))
+      .json;
     await call('POST', `/v1/sessions/${idOf(session)}`, { title: 't' });
     await call('POST', `/v1/sessions/${idOf(session)}/events`, {
       events: [{ type: 'user.message', content: [{ type: 'text', text: 'x' }] }],
@@ -233,18 +244,23 @@ describe('wire: SSE', () => {
   it('a stream message is `event: <type>\\nid: <seq>\\ndata: <json>\\n\\n`', async () => {
     const agent = (await call('POST', '/v1/agents', { name: 'sse', model: MODEL })).json;
     const environment = (await call('POST', '/v1/environments', { name: 'sse' })).json;
-    const session = (await call('POST', '/v1/sessions', { agent: agent['id'], environment_id: environment['id'] })).json;
+    const session = (await call('POST', '/v1/sessions', { agent: agent['id'], environment_id: environment['id'] }))
+      .json;
     const sent = await call('POST', `/v1/sessions/${idOf(session)}/events`, {
       events: [{ type: 'user.message', content: [{ type: 'text', text: 'framed' }] }],
     });
     const [event] = sent.json['data'] as Json[];
-    const response = await bosun.fetch(`/v1/sessions/${idOf(session)}/events/stream`, { headers: { 'Last-Event-ID': '0' } });
+    const response = await bosun.fetch(`/v1/sessions/${idOf(session)}/events/stream`, {
+      headers: { 'Last-Event-ID': '0' },
+    });
     expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
     expect(response.headers.get('request-id')).toMatch(/^req_/);
     const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
     let raw = '';
     while (!raw.includes('\n\n')) raw += (await reader.read()).value ?? '';
     await reader.cancel();
-    expect(raw.slice(0, raw.indexOf('\n\n') + 2)).toBe(`event: user.message\nid: 1\ndata: ${JSON.stringify(event)}\n\n`);
+    expect(raw.slice(0, raw.indexOf('\n\n') + 2)).toBe(
+      `event: user.message\nid: 1\ndata: ${JSON.stringify(event)}\n\n`,
+    );
   });
 });

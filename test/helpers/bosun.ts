@@ -42,7 +42,11 @@ export async function startTestBosun(options: TestBosunOptions = {}): Promise<Te
   return boot(rest, given ?? mkdtempSync(join(tmpdir(), 'bosun-test-')), given === undefined);
 }
 
-async function boot(options: Omit<TestBosunOptions, 'dataDir'>, dataDir: string, ownsDataDir: boolean): Promise<TestBosun> {
+async function boot(
+  options: Omit<TestBosunOptions, 'dataDir'>,
+  dataDir: string,
+  ownsDataDir: boolean,
+): Promise<TestBosun> {
   const config = { ...resolveConfig({ host: '127.0.0.1', port: 0, dataDir }, {}), logLevel: 'silent' };
   if (options.heartbeatMs) config.heartbeatMs = options.heartbeatMs;
   if (options.maxBodyBytes) config.maxBodyBytes = options.maxBodyBytes;

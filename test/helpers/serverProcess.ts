@@ -15,12 +15,20 @@ export interface ServerProcess {
 }
 
 /** `bosun serve` in its own process, as a user runs it, so a test can kill it outright. */
-export async function startServerProcess(dataDir: string, modelUrl: string, apiKey = 'crash-test-key'): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0', '--data-dir', dataDir], {
-    cwd: root,
-    env: { ...process.env, ...scriptedModelEnv(modelUrl), BOSUN_API_KEY: apiKey, BOSUN_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export async function startServerProcess(
+  dataDir: string,
+  modelUrl: string,
+  apiKey = 'crash-test-key',
+): Promise<ServerProcess> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0', '--data-dir', dataDir],
+    {
+      cwd: root,
+      env: { ...process.env, ...scriptedModelEnv(modelUrl), BOSUN_API_KEY: apiKey, BOSUN_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const url = await new Promise<string>((resolve, reject) => {

@@ -1,6 +1,7 @@
-import type { Sandbox } from '../../core/hands.js';
+import type { Sandbox, SessionHandsContext } from '../../core/hands.js';
 import type { ToolSpec } from '../../core/modelProvider.js';
 import { ToolError } from './toolError.js';
+import type { WebSearchProvider } from './web.js';
 
 /** What a tool run may use. The sandbox is provisioned on first use, not before. */
 export interface ToolContext {
@@ -10,6 +11,10 @@ export interface ToolContext {
   maxFileBytes: number;
   /** Upper bound of any call's wall time. */
   maxCallMs: number;
+  /** The session: its environment (network policy) and the agent's tool settings. */
+  session: SessionHandsContext;
+  /** Where web_search gets its results; none configured means web_search is disabled. */
+  webSearch?: WebSearchProvider | undefined;
 }
 
 export interface ToolDefinition {

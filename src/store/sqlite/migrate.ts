@@ -5,7 +5,10 @@ import type Database from 'better-sqlite3';
 export function migrate(db: Database.Database, dir: URL): number[] {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
   const applied = new Set(
-    db.prepare('SELECT version FROM schema_migrations').all().map((row) => (row as { version: number }).version),
+    db
+      .prepare('SELECT version FROM schema_migrations')
+      .all()
+      .map((row) => (row as { version: number }).version),
   );
   const files = readdirSync(dir)
     .filter((name) => /^\d{4}_.+\.sql$/.test(name))
@@ -17,7 +20,10 @@ export function migrate(db: Database.Database, dir: URL): number[] {
     const sql = readFileSync(new URL(file, dir), 'utf8');
     db.transaction(() => {
       db.exec(sql);
-      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(version, new Date().toISOString());
+      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(
+        version,
+        new Date().toISOString(),
+      );
     })();
     ran.push(version);
   }

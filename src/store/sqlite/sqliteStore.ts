@@ -311,7 +311,9 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
         .prepare(
           'INSERT INTO resources (id, kind, parent_id, ref_version, status, created_at, updated_at, archived_at, revision, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
         )
-        .run(...resourceParams(record.kind === 'session' ? { ...record, status: emptySessionSummary().status } : record));
+        .run(
+          ...resourceParams(record.kind === 'session' ? { ...record, status: emptySessionSummary().status } : record),
+        );
       if (version) this.insertVersion(version);
       // A session's status column is the fold of its log from the start (empty log: idle), so
       // lists filtered by status find new sessions and append only writes it when it changes.
@@ -396,9 +398,7 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
       params.push(options.after);
     }
     const rows = this.db
-      .prepare(
-        `SELECT * FROM resources WHERE ${where.join(' AND ')} ORDER BY id ${desc ? 'DESC' : 'ASC'} LIMIT ?`,
-      )
+      .prepare(`SELECT * FROM resources WHERE ${where.join(' AND ')} ORDER BY id ${desc ? 'DESC' : 'ASC'} LIMIT ?`)
       .all(...params, options.limit) as ResourceRow[];
     return rows.map((row) => toRecord<B>(row));
   }
@@ -408,7 +408,9 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
     const row = this.db
       .prepare('SELECT id, version, created_at, body FROM resource_versions WHERE id = ? AND version = ?')
       .get(id, version) as { id: string; version: number; created_at: string; body: string } | undefined;
-    return row ? { id: row.id, version: row.version, createdAt: row.created_at, body: JSON.parse(row.body) as B } : null;
+    return row
+      ? { id: row.id, version: row.version, createdAt: row.created_at, body: JSON.parse(row.body) as B }
+      : null;
   }
 
   async listVersions<B>(
@@ -427,7 +429,12 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
       created_at: string;
       body: string;
     }>;
-    return rows.map((row) => ({ id: row.id, version: row.version, createdAt: row.created_at, body: JSON.parse(row.body) as B }));
+    return rows.map((row) => ({
+      id: row.id,
+      version: row.version,
+      createdAt: row.created_at,
+      body: JSON.parse(row.body) as B,
+    }));
   }
 
   // ---- Leases -------------------------------------------------------------------------------
@@ -440,21 +447,23 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
   ): Promise<Lease | null> {
     // Leases need no fsync: after an OS crash every holder is gone, and the epoch only has to
     // outrank writers that are still alive.
-    return this.relaxed(() => this.db.transaction(() => {
-      const now = Date.now();
-      const row = this.db.prepare('SELECT holder, epoch, expires_at FROM leases WHERE session_id = ?').get(sessionId) as
-        | { holder: string; epoch: number; expires_at: number }
-        | undefined;
-      if (row && row.holder !== holder && row.expires_at > now && !canTakeOver?.(row.holder)) return null;
-      const epoch = (row?.epoch ?? 0) + 1;
-      const expiresAt = now + ttlMs;
-      this.db
-        .prepare(
-          'INSERT INTO leases (session_id, holder, epoch, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (session_id) DO UPDATE SET holder = excluded.holder, epoch = excluded.epoch, expires_at = excluded.expires_at',
-        )
-        .run(sessionId, holder, epoch, expiresAt);
-      return { sessionId, holder, epoch, expiresAt };
-    })());
+    return this.relaxed(() =>
+      this.db.transaction(() => {
+        const now = Date.now();
+        const row = this.db
+          .prepare('SELECT holder, epoch, expires_at FROM leases WHERE session_id = ?')
+          .get(sessionId) as { holder: string; epoch: number; expires_at: number } | undefined;
+        if (row && row.holder !== holder && row.expires_at > now && !canTakeOver?.(row.holder)) return null;
+        const epoch = (row?.epoch ?? 0) + 1;
+        const expiresAt = now + ttlMs;
+        this.db
+          .prepare(
+            'INSERT INTO leases (session_id, holder, epoch, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (session_id) DO UPDATE SET holder = excluded.holder, epoch = excluded.epoch, expires_at = excluded.expires_at',
+          )
+          .run(sessionId, holder, epoch, expiresAt);
+        return { sessionId, holder, epoch, expiresAt };
+      })(),
+    );
   }
 
   async renew(lease: Lease, ttlMs: number): Promise<boolean> {
@@ -462,7 +471,9 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
     // expires_at = 0 marks a released lease (see release): it is gone, not merely late.
     const result = this.relaxed(() =>
       this.db
-        .prepare('UPDATE leases SET expires_at = ? WHERE session_id = ? AND holder = ? AND epoch = ? AND expires_at > 0')
+        .prepare(
+          'UPDATE leases SET expires_at = ? WHERE session_id = ? AND holder = ? AND epoch = ? AND expires_at > 0',
+        )
         .run(expiresAt, lease.sessionId, lease.holder, lease.epoch),
     );
     if (result.changes === 0) return false;
@@ -484,7 +495,9 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
   async claim(key: string, fingerprint: string, now: number): Promise<IdempotencyClaim> {
     return this.db.transaction((): IdempotencyClaim => {
       this.db.prepare('DELETE FROM idempotency_keys WHERE created_at < ?').run(now - IDEMPOTENCY_TTL_MS);
-      const row = this.db.prepare('SELECT fingerprint, status, body, created_at FROM idempotency_keys WHERE key = ?').get(key) as
+      const row = this.db
+        .prepare('SELECT fingerprint, status, body, created_at FROM idempotency_keys WHERE key = ?')
+        .get(key) as
         | { fingerprint: string; status: number | null; body: string | null; created_at: number }
         | undefined;
       if (!row) {
@@ -506,7 +519,9 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
   }
 
   async complete(key: string, response: StoredResponse): Promise<void> {
-    this.db.prepare('UPDATE idempotency_keys SET status = ?, body = ? WHERE key = ?').run(response.status, response.body, key);
+    this.db
+      .prepare('UPDATE idempotency_keys SET status = ?, body = ? WHERE key = ?')
+      .run(response.status, response.body, key);
   }
 
   async releaseKey(key: string): Promise<void> {
