@@ -110,6 +110,8 @@ export class SessionRunner {
         environmentId: record.body.environment_id,
         environmentConfig,
         mcpServers: record.body.agent.mcp_servers.map(({ name, url }) => ({ name, url })),
+        // The tools' own configs (web_fetch domain rules, limits) apply inside the hands.
+        agentTools: record.body.agent.tools,
       },
       environmentId: record.body.environment_id,
       environmentConfig: environment?.body.config ?? { type: 'cloud' },

@@ -13,6 +13,7 @@ import { ResultStore } from './resultStore.js';
 import { SessionSandboxes } from './sessionSandboxes.js';
 import { AGENT_TOOLSET, runTool, type ToolContext } from './toolset/index.js';
 import { errorResult, ToolError } from './toolset/toolError.js';
+import type { WebSearchProvider } from './toolset/web.js';
 
 export interface CreateHandsOptions {
   /** Workspaces and recorded results live under `<dataDir>/hands/<sessionId>/`. */
@@ -29,6 +30,8 @@ export interface CreateHandsOptions {
   /** Installs environments' `config.packages`; without it, environments' packages are ignored (with a warning). */
   packages?: PackageLayers;
   bubblewrap?: Omit<BubblewrapOptions, 'handsRoot' | 'dataDir'>;
+  /** Where web_search gets results; without one, web_search answers that it is disabled. */
+  webSearch?: WebSearchProvider;
   logger?: { warn(message: string): void };
 }
 
@@ -90,6 +93,8 @@ export function createHands(options: CreateHandsOptions): BosunHands {
         signal,
         maxFileBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
         maxCallMs: limits.maxCallMs,
+        session,
+        webSearch: options.webSearch,
       };
       result = diskLow ? errorResult(`${name}: ${diskLow}`) : await runTool(tool, input, ctx);
       result = withNotes(result, sandboxes.drainDenials(session.sessionId));

@@ -6,3 +6,4 @@ export { LOCAL_BACKEND_WARNING } from './local/localBackend.js';
 export { PackageLayers, type PackageLayersOptions } from './packages/packageLayers.js';
 export { type IsolationCheck, probeIsolation } from './probe.js';
 export { AGENT_TOOLSET_SPECS } from './toolset/index.js';
+export type { WebSearchProvider, WebSearchRequest, WebSearchResult } from './toolset/web.js';
