@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { BrainLimits } from '../brain/limits.js';
 
@@ -22,6 +23,13 @@ export interface ServerConfig {
    * installs point allowed names at local services). From BOSUN_EGRESS_HOSTS="name=ip,name=ip".
    */
   egressHosts: Record<string, string>;
+  /**
+   * Extra CA certificates (PEM) the egress proxy trusts for upstreams whose TLS it terminates to
+   * substitute secrets (an internal CA); read from the file BOSUN_EGRESS_UPSTREAM_CA. The system store otherwise.
+   */
+  egressUpstreamCa: string | undefined;
+  /** BOSUN_LOG_FILE: append the JSON log to this file instead of stdout. */
+  logFile: string | undefined;
   /** BOSUN_MASTER_KEY (base64, 32 bytes); when unset, `<dataDir>/master.key` is used (created 0600 on first start). */
   masterKey: string | undefined;
   /** BOSUN_PREVIOUS_MASTER_KEYS (comma-separated): old master keys; their data keys are rewrapped at start. */
@@ -53,6 +61,10 @@ export function resolveConfig(
     limits: {},
     brain: env['BOSUN_BRAIN'] !== 'off',
     egressHosts: parseHostsOverride(env['BOSUN_EGRESS_HOSTS']),
+    egressUpstreamCa: env['BOSUN_EGRESS_UPSTREAM_CA']
+      ? readFileSync(env['BOSUN_EGRESS_UPSTREAM_CA'], 'utf8')
+      : undefined,
+    logFile: env['BOSUN_LOG_FILE'] || undefined,
     masterKey: env['BOSUN_MASTER_KEY'] || undefined,
     previousMasterKeys: (env['BOSUN_PREVIOUS_MASTER_KEYS'] ?? '')
       .split(',')

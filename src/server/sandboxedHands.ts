@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import type { ResourceStore } from '../core/resourceStore.js';
+import type { Vault } from '../core/vault.js';
 import { createHands, type BosunHands } from '../hands/createHands.js';
 import { PackageLayers } from '../hands/packages/packageLayers.js';
 import {
@@ -11,19 +13,24 @@ import {
   writeSelfTestReport,
 } from '../vault/egress/index.js';
 import type { ServerConfig } from './config.js';
+import { createSecretEgress } from './secretEgress.js';
 
 /**
  * The hands as the server runs them: sandboxes that reach the network only through the egress
  * proxy, and — failing closed — no bash or web_fetch until a self-test sandbox has shown that a
  * direct connection and a denied host are both refused.
  */
-export function createSandboxedHands(
+export async function createSandboxedHands(
   config: ServerConfig,
   logger: Logger,
-): { hands: BosunHands; close(): Promise<void> } {
+  deps: { resources: ResourceStore; vault: Vault },
+): Promise<{ hands: BosunHands; close(): Promise<void> }> {
   const egress = createEgressProxy({
     runDir: join(config.dataDir, 'egress'),
     resolver: createResolver({ hosts: config.egressHosts }),
+    // environment_variable credentials: placeholders in the sandbox, secrets substituted here.
+    ...(await createSecretEgress(config.dataDir, logger, deps)),
+    ...(config.egressUpstreamCa ? { upstreamCa: config.egressUpstreamCa } : {}),
     log: (entry) =>
       entry.decision === 'denied'
         ? logger.warn({ egress: entry }, 'egress denied')

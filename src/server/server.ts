@@ -38,10 +38,13 @@ export interface RunningServer {
 /** The composition root: wires the store, the API, the brain and the hands into one process. */
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  const logger = pino({
+  const logOptions = {
     level: config.logLevel,
     redact: ['req.headers.authorization', 'req.headers["x-api-key"]', '*.apiKey'],
-  });
+  };
+  const logger = config.logFile
+    ? pino(logOptions, pino.destination({ dest: config.logFile, sync: true, mkdir: true }))
+    : pino(logOptions);
   const { key, created } = loadOrCreateApiKey(config.dataDir, config.apiKey);
   const store = new SqliteStore(join(config.dataDir, 'bosun.db'), {
     onListenerError: (error) => logger.error({ err: error }, 'event subscriber failed'),
@@ -49,7 +52,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const vault = await openVault(config, store, logger);
   const previews = new InProcessPreviews();
   const models = createModelRouter({ config: loadModelConfig({ dataDir: config.dataDir }), env: config.modelEnv });
-  const sandboxes = createSandboxedHands(config, logger);
+  const sandboxes = await createSandboxedHands(config, logger, { resources: store, vault });
   const hands = withMcp(sandboxes.hands, {
     dataDir: config.dataDir,
     logger,

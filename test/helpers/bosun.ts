@@ -34,6 +34,11 @@ export interface TestBosunOptions {
   brain?: boolean;
   /** Names the egress proxy resolves to local test services. */
   egressHosts?: Record<string, string>;
+  /** A test CA the egress proxy trusts for upstreams whose TLS it terminates (secret substitution). */
+  egressUpstreamCa?: string;
+  /** Log at this level (default silent) to this file (default stdout). */
+  logLevel?: string;
+  logFile?: string;
 }
 
 /** A real server on a random loopback port, with the official SDK pointed at it. */
@@ -55,6 +60,9 @@ async function boot(
   if (options.sandbox) config.sandbox = options.sandbox;
   config.brain = options.brain ?? options.modelUrl !== undefined;
   if (options.egressHosts) config.egressHosts = options.egressHosts;
+  if (options.egressUpstreamCa) config.egressUpstreamCa = options.egressUpstreamCa;
+  if (options.logLevel) config.logLevel = options.logLevel;
+  if (options.logFile) config.logFile = options.logFile;
   const server = await startServer(config);
   const client = new Anthropic({ baseURL: server.url, apiKey: server.apiKey, maxRetries: 0 });
   const close = async ({ keepData = false } = {}) => {

@@ -1,7 +1,7 @@
 // @peculiar/x509 2.x resolves its services through tsyringe, which needs the Reflect polyfill
 // loaded before the library itself (libraries.md). This module is the only one importing it.
 import 'reflect-metadata';
-import { randomBytes, webcrypto } from 'node:crypto';
+import { createPrivateKey, X509Certificate as NodeX509Certificate, randomBytes, webcrypto } from 'node:crypto';
 import { isIP } from 'node:net';
 import * as x509 from '@peculiar/x509';
 
@@ -18,7 +18,11 @@ export interface KeyedCertificate {
 }
 
 /** A self-signed CA that may sign end-entity certificates only (path length 0). */
-export async function createCaCertificate(commonName: string, notBefore: Date, notAfter: Date): Promise<KeyedCertificate> {
+export async function createCaCertificate(
+  commonName: string,
+  notBefore: Date,
+  notAfter: Date,
+): Promise<KeyedCertificate> {
   const keys = await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']);
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serialNumber(),
@@ -46,10 +50,8 @@ export async function importCa(pair: KeyedCertificate): Promise<SigningCa> {
   const cert = new x509.X509Certificate(pair.certPem);
   const der = x509.PemConverter.decodeFirst(pair.keyPem);
   const key = await webcrypto.subtle.importKey('pkcs8', der, EC, true, ['sign']);
-  // The key must be the certificate's: a half-written pair would sign leaves nobody trusts.
-  const privateJwk = await webcrypto.subtle.exportKey('jwk', key);
-  const publicJwk = await webcrypto.subtle.exportKey('jwk', await cert.publicKey.export(EC, ['verify']));
-  if (privateJwk.x !== publicJwk.x || privateJwk.y !== publicJwk.y) {
+  // The key must be the certificate's: a mismatched pair would sign leaves nobody trusts.
+  if (!new NodeX509Certificate(pair.certPem).checkPrivateKey(createPrivateKey(pair.keyPem))) {
     throw new Error('the CA private key does not belong to the CA certificate');
   }
   return { cert, key };

@@ -8,7 +8,7 @@ import { refuse, refuseTunnel } from './forward.js';
 import { parseAuthority } from './hostRules.js';
 import { type DiscoveredSources, discoverPackageSources } from './packageHosts.js';
 import { createResolver, type Resolver } from './resolver.js';
-import { policyRules, type Route, route, type SessionRules } from './routing.js';
+import { policyRules, reachesEntry, type Route, route, type SessionRules } from './routing.js';
 import { BRIDGE_COMMAND, BRIDGE_READY, proxyEnv, writeCaFiles } from './sandboxEnv.js';
 import { openTunnel } from './tunnel.js';
 import type {
@@ -16,6 +16,7 @@ import type {
   EgressLogEntry,
   EgressSession,
   EgressTarget,
+  InterceptorAttachment,
   NetworkPolicy,
   SandboxEgress,
   TlsInterception,
@@ -290,13 +291,20 @@ export function createEgressProxy(options: EgressProxyOptions): EgressProxyServe
         rmSync(socketDir, { recursive: true, force: true });
         throw error;
       }
-      const caEnv = options.tls ? writeCaFiles(socketDir, options.tls.caCertPem) : {};
       const record = { server, attachment, socketDir };
+      let intercepting: InterceptorAttachment | undefined;
+      try {
+        intercepting = await options.interceptor?.attach?.(session, { reaches: (entry) => reachesEntry(rules, entry) });
+      } catch (error) {
+        await closeServer(record);
+        throw error;
+      }
+      const caEnv = options.tls ? writeCaFiles(socketDir, options.tls.caCertPem) : {};
       servers.add(record);
       let detached = false;
       return {
         socketDir,
-        env: proxyEnv({ ...env, ...caEnv }),
+        env: { ...intercepting?.env, ...proxyEnv({ ...env, ...caEnv }) },
         bridge: BRIDGE_COMMAND,
         ready: BRIDGE_READY,
         drainDenials: () => attachment.denials.splice(0),
@@ -304,6 +312,7 @@ export function createEgressProxy(options: EgressProxyOptions): EgressProxyServe
           if (detached) return;
           detached = true;
           servers.delete(record);
+          intercepting?.detach();
           await closeServer(record);
         },
       };

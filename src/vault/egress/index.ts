@@ -17,7 +17,10 @@ export type {
   EgressLogEntry,
   EgressTarget,
   InterceptedRequest,
+  InterceptorAttachment,
+  InterceptorScope,
   NetworkPolicy,
+  ResponseFilter,
   SandboxEgress,
   TlsInterception,
 } from './types.js';

@@ -91,3 +91,20 @@ export async function route(
       : `${formatAuthority(host)} resolves to ${refusal.address},`;
   return { ok: false, status: 403, reason: `egress denied: ${subject} ${refusal.what}, which sandboxes may not reach` };
 }
+
+/**
+ * Whether `rules` let a sandbox reach at least one host that `entry` names: an exact host is
+ * reached when a rule matches it on some port; `*.d` when some subdomain of `d` is. An entry that
+ * does not parse reaches nothing.
+ */
+export function reachesEntry(rules: SessionRules, entry: string): boolean {
+  if (rules === 'unrestricted') return true;
+  const wanted = parseHostRule(entry, 'credential');
+  if (!wanted) return false;
+  return rules.some((rule) => {
+    if (!wanted.wildcard) return rule.wildcard ? wanted.host.endsWith(`.${rule.host}`) : wanted.host === rule.host;
+    if (!rule.wildcard) return rule.host.endsWith(`.${wanted.host}`);
+    // two subtrees share a host unless they are disjoint
+    return wanted.host === rule.host || wanted.host.endsWith(`.${rule.host}`) || rule.host.endsWith(`.${wanted.host}`);
+  });
+}

@@ -1,3 +1,4 @@
+import type { Transform } from 'node:stream';
 import type { SecureContext } from 'node:tls';
 import type { SessionHandsContext } from '../../core/hands.js';
 
@@ -95,6 +96,39 @@ export interface InterceptedRequest {
 export interface EgressInterceptor {
   intercepts(target: EgressTarget): boolean | Promise<boolean>;
   rewrite(request: InterceptedRequest, target: EgressTarget): Promise<InterceptedRequest>;
+  /**
+   * Called when a sandbox attaches, before it runs anything: what the interceptor adds to the
+   * sandbox's environment (placeholders, never secrets). The proxy's own variables win over a
+   * name the interceptor also sets. Throwing fails the attachment.
+   */
+  attach?(session: EgressSession, scope: InterceptorScope): Promise<InterceptorAttachment>;
+  /**
+   * For an intercepted request's response: scrubbing applied before it reaches the sandbox. The
+   * proxy decodes `gzip`/`deflate`/`br` bodies for it and refuses (502) other content codings.
+   */
+  responseFilter?(target: EgressTarget): ResponseFilter | null;
+}
+
+/** What an interceptor may ask about the attaching sandbox's network policy. */
+export interface InterceptorScope {
+  /**
+   * Whether the policy lets the sandbox reach at least one host that `entry` names (a bare host,
+   * an IPv4 address or `*.domain`, as a credential's `allowed_hosts` holds them).
+   */
+  reaches(entry: string): boolean;
+}
+
+export interface InterceptorAttachment {
+  env: Record<string, string>;
+  /** The sandbox is gone: forget what was loaded for it. */
+  detach(): void;
+}
+
+export interface ResponseFilter {
+  /** Applied to the status message and every header value (latin1 strings, as on the wire). */
+  scrubText(text: string): string;
+  /** A fresh stream the decoded response body passes through. */
+  scrubBody(): Transform;
 }
 
 /** The per-installation CA used to terminate TLS for intercepted hosts. */

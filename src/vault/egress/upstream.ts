@@ -1,9 +1,17 @@
-import { Agent as HttpAgent, type IncomingMessage, type ServerResponse, request as httpRequest } from 'node:http';
+import {
+  Agent as HttpAgent,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type ServerResponse,
+  request as httpRequest,
+} from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
+import { pipeline, type Transform } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { countBytes, downstreamHeaders, errorCode, refuse, upstreamHeaders } from './forward.js';
 import { formatAuthority } from './hostRules.js';
-import type { EgressInterceptor, EgressLogEntry, EgressTarget } from './types.js';
+import type { EgressInterceptor, EgressLogEntry, EgressTarget, ResponseFilter } from './types.js';
 
 /** How the proxy talks to upstreams: shared keep-alive pools, a connect deadline, optional extra CAs. */
 export interface Upstream {
@@ -63,6 +71,8 @@ export async function forwardRequest(req: IncomingMessage, res: ServerResponse, 
     body = rewritten.body;
     headers = withLength(rewritten.headers, body.length);
   }
+  const filter = spec.intercepted ? (spec.interceptor?.responseFilter?.(target) ?? null) : null;
+  if (filter) headers = decodableEncodings(headers);
 
   const send = target.scheme === 'https' ? httpsRequest : httpRequest;
   const upstreamReq = send({
@@ -97,12 +107,28 @@ export async function forwardRequest(req: IncomingMessage, res: ServerResponse, 
   else req.pipe(upstreamReq);
 
   upstreamReq.on('response', (response) => {
-    status = response.statusCode ?? 502;
-    res.writeHead(status, response.statusMessage, downstreamHeaders(response.headers));
     const counter = countBytes(response);
-    response.pipe(res);
     response.on('end', () => (bytesIn = counter.bytes));
     response.on('error', () => res.destroy());
+    if (filter) {
+      const filtered = filterResponse(response, filter);
+      if ('refusal' in filtered) {
+        response.destroy();
+        error = `egress failed: ${filtered.refusal} from ${authority}`;
+        status = 502;
+        refuse(res, 502, error);
+        return;
+      }
+      status = response.statusCode ?? 502;
+      res.writeHead(status, filter.scrubText(response.statusMessage ?? '') || undefined, filtered.headers);
+      pipeline([response, ...filtered.transforms, res], (failure) => {
+        if (failure) res.destroy();
+      });
+      return;
+    }
+    status = response.statusCode ?? 502;
+    res.writeHead(status, response.statusMessage, downstreamHeaders(response.headers));
+    response.pipe(res);
   });
   upstreamReq.on('error', (cause) => {
     clearTimeout(timer);
@@ -148,4 +174,65 @@ function withLength(headers: Record<string, string | string[]>, length: number):
   }
   out['Content-Length'] = String(length);
   return out;
+}
+
+/** The content codings the proxy can decode to scrub a response; others are not asked for. */
+const DECODERS: Record<string, () => Transform> = {
+  gzip: () => createGunzip(),
+  'x-gzip': () => createGunzip(),
+  deflate: () => createInflate(),
+  br: () => createBrotliDecompress(),
+};
+
+/** Keeps only codings the proxy can decode in `Accept-Encoding` (no header: identity). */
+function decodableEncodings(headers: Record<string, string | string[]>): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.toLowerCase() !== 'accept-encoding') {
+      out[name] = value;
+      continue;
+    }
+    const kept = [value]
+      .flat()
+      .join(',')
+      .split(',')
+      .map((token) => token.trim())
+      .filter((token) => {
+        const coding = token.split(';')[0]?.trim().toLowerCase() ?? '';
+        return coding === 'identity' || coding in DECODERS;
+      });
+    if (kept.length > 0) out[name] = kept.join(', ');
+  }
+  return out;
+}
+
+/**
+ * The response as the sandbox may see it: the body decoded (so a secret inside gzip is found) and
+ * passed through the filter, headers and their values scrubbed. The length changes, so the body
+ * goes out chunked. A coding the proxy cannot decode is refused rather than passed unseen.
+ */
+function filterResponse(
+  response: IncomingMessage,
+  filter: ResponseFilter,
+): { headers: OutgoingHttpHeaders; transforms: Transform[] } | { refusal: string } {
+  const codings = String(response.headers['content-encoding'] ?? '')
+    .split(',')
+    .map((token) => token.trim().toLowerCase())
+    .filter((token) => token !== '' && token !== 'identity');
+  const decoders: Transform[] = [];
+  // Codings are listed in the order applied: undo them last to first.
+  for (const coding of [...codings].reverse()) {
+    const decoder = DECODERS[coding];
+    if (!decoder) return { refusal: `cannot inspect a response with content-encoding ${coding} for secrets` };
+    decoders.push(decoder());
+  }
+  const headers: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(downstreamHeaders(response.headers))) {
+    if (value === undefined || name === 'content-length' || (codings.length > 0 && name === 'content-encoding'))
+      continue;
+    headers[name] = Array.isArray(value)
+      ? value.map((item) => filter.scrubText(item))
+      : filter.scrubText(String(value));
+  }
+  return { headers, transforms: [...decoders, filter.scrubBody()] };
 }
