@@ -142,7 +142,8 @@ export class BrainWorker {
         seconds: Math.round((now - entry.since!) / 1000),
       }));
     // Generous: a busy machine delays timers; only a sweep loop that stopped should fail the check.
-    const sweepLate = this.lastSweepAt > 0 && now - this.lastSweepAt > Math.max(3 * this.deps.limits.sweepIntervalMs, 10_000);
+    const sweepLate =
+      this.lastSweepAt > 0 && now - this.lastSweepAt > Math.max(3 * this.deps.limits.sweepIntervalMs, 10_000);
     return {
       ok: stalled.length === 0 && !sweepLate && !this.closed,
       running_sessions: this.running.size,

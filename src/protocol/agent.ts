@@ -47,7 +47,9 @@ const executionIdentitySchema = z.discriminatedUnion('type', [
 ]);
 
 const mcpServersSchema = z
-  .array(z.strictObject({ type: z.literal('url'), name: z.string().min(1).max(255), url: z.url({ protocol: /^https?$/ }) }))
+  .array(
+    z.strictObject({ type: z.literal('url'), name: z.string().min(1).max(255), url: z.url({ protocol: /^https?$/ }) }),
+  )
   .max(20)
   .superRefine((servers, ctx) => {
     duplicateIndexes(servers.map((s) => s.name)).forEach((i) =>

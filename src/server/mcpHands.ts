@@ -19,11 +19,17 @@ export function vaultMcpCredentials(deps: { resources: ResourceStore; vault: Vau
       const credential = await mcpCredentialForSession(deps, sessionId, serverUrl);
       if (!credential) return null;
       if (credential.type === 'static_bearer') return { type: 'bearer', token: credential.token };
-      return { type: 'oauth', accessToken: credential.token, expiresAt: credential.expiresAt, refresh: credential.refresh ?? null };
+      return {
+        type: 'oauth',
+        accessToken: credential.token,
+        expiresAt: credential.expiresAt,
+        refresh: credential.refresh ?? null,
+      };
     },
     async onTokenRefreshed(sessionId, serverUrl, tokens) {
       const credential = await mcpCredentialForSession(deps, sessionId, serverUrl);
-      if (credential?.record) await storeRefreshedTokens(deps.resources, deps.vault, credential.record, tokens, new Date());
+      if (credential?.record)
+        await storeRefreshedTokens(deps.resources, deps.vault, credential.record, tokens, new Date());
     },
   };
 }
@@ -64,7 +70,12 @@ export function withMcp(
     if (recorded) return recorded;
     if (await records.wasStarted(session.sessionId, toolUseId)) {
       return {
-        content: [{ type: 'text', text: `${name}: interrupted by a server restart before its result was recorded; not sent again.` }],
+        content: [
+          {
+            type: 'text',
+            text: `${name}: interrupted by a server restart before its result was recorded; not sent again.`,
+          },
+        ],
         isError: true,
       };
     }
@@ -81,7 +92,9 @@ export function withMcp(
     backend: hands.backend,
     execute(session, toolUseId, name, input, signal) {
       const call = target(session, name);
-      return call ? callMcp(session, toolUseId, name, call, input, signal) : hands.execute(session, toolUseId, name, input, signal);
+      return call
+        ? callMcp(session, toolUseId, name, call, input, signal)
+        : hands.execute(session, toolUseId, name, input, signal);
     },
     recordedResult: (sessionId, toolUseId) => hands.recordedResult(sessionId, toolUseId),
     async mcpTools(session, signal): Promise<McpToolListing[]> {

@@ -33,10 +33,16 @@ async function mcpSession(url: string, policy: 'always_allow' | 'always_ask' = '
     name: 'mcp',
     model: 'claude-sonnet-4-6',
     mcp_servers: [{ type: 'url', name: 'everything', url }],
-    tools: [{ type: 'mcp_toolset', mcp_server_name: 'everything', default_config: { permission_policy: { type: policy } } }],
+    tools: [
+      { type: 'mcp_toolset', mcp_server_name: 'everything', default_config: { permission_policy: { type: policy } } },
+    ],
   });
   const environment = await client.beta.environments.create({ name: 'mcp' });
-  const session = await client.beta.sessions.create({ agent: agent.id, environment_id: environment.id, vault_ids: [vault.id] });
+  const session = await client.beta.sessions.create({
+    agent: agent.id,
+    environment_id: environment.id,
+    vault_ids: [vault.id],
+  });
   return session.id;
 }
 
@@ -53,7 +59,9 @@ async function untilIdle(sessionId: string, stop = (type: string) => type !== 'r
 }
 
 const send = (sessionId: string, text: string) =>
-  client.beta.sessions.events.send(sessionId, { events: [{ type: 'user.message', content: [{ type: 'text', text }] }] });
+  client.beta.sessions.events.send(sessionId, {
+    events: [{ type: 'user.message', content: [{ type: 'text', text }] }],
+  });
 
 describe('MCP toolsets through the official SDK, against server-everything', () => {
   it('lists the server tools for the model, calls one with the vault bearer token, and records mcp events', async () => {
@@ -66,9 +74,18 @@ describe('MCP toolsets through the official SDK, against server-everything', () 
     const events = await untilIdle(sessionId);
     const first = model.requests[model.requests.length - 2]!;
     expect(first.view.toolNames).toContain('everything__echo');
-    const use = events.find((e) => e.type === 'agent.mcp_tool_use') as Anthropic.Beta.Sessions.BetaManagedAgentsAgentMCPToolUseEvent;
-    expect(use).toMatchObject({ mcp_server_name: 'everything', name: 'echo', input: { message: 'hello over mcp' }, evaluated_permission: 'allow' });
-    const result = events.find((e) => e.type === 'agent.mcp_tool_result') as Anthropic.Beta.Sessions.BetaManagedAgentsAgentMCPToolResultEvent;
+    const use = events.find(
+      (e) => e.type === 'agent.mcp_tool_use',
+    ) as Anthropic.Beta.Sessions.BetaManagedAgentsAgentMCPToolUseEvent;
+    expect(use).toMatchObject({
+      mcp_server_name: 'everything',
+      name: 'echo',
+      input: { message: 'hello over mcp' },
+      evaluated_permission: 'allow',
+    });
+    const result = events.find(
+      (e) => e.type === 'agent.mcp_tool_result',
+    ) as Anthropic.Beta.Sessions.BetaManagedAgentsAgentMCPToolResultEvent;
     expect(result.mcp_tool_use_id).toBe(use.id);
     expect(result.is_error).toBe(false);
     expect(JSON.stringify(result.content)).toContain('hello over mcp');
@@ -88,7 +105,9 @@ describe('MCP toolsets through the official SDK, against server-everything', () 
     const paused = await untilIdle(sessionId, () => true);
     const use = paused.find((e) => e.type === 'agent.mcp_tool_use')!;
     expect(paused[paused.length - 1]).toMatchObject({ stop_reason: { type: 'requires_action', event_ids: [use.id] } });
-    await client.beta.sessions.events.send(sessionId, { events: [{ type: 'user.tool_confirmation', tool_use_id: use.id, result: 'allow' }] });
+    await client.beta.sessions.events.send(sessionId, {
+      events: [{ type: 'user.tool_confirmation', tool_use_id: use.id, result: 'allow' }],
+    });
     const done = await untilIdle(sessionId);
     expect(JSON.stringify(done.find((e) => e.type === 'agent.mcp_tool_result'))).toContain('needs approval');
   });
@@ -98,8 +117,14 @@ describe('MCP toolsets through the official SDK, against server-everything', () 
     model.enqueue({ content: [{ type: 'text', text: 'Answering without the MCP server.' }] });
     await send(sessionId, 'hello');
     const events = await untilIdle(sessionId);
-    const error = events.find((e) => e.type === 'session.error') as Anthropic.Beta.Sessions.BetaManagedAgentsSessionErrorEvent;
-    expect(error.error).toMatchObject({ type: 'mcp_connection_failed_error', mcp_server_name: 'everything', retry_status: { type: 'retrying' } });
+    const error = events.find(
+      (e) => e.type === 'session.error',
+    ) as Anthropic.Beta.Sessions.BetaManagedAgentsSessionErrorEvent;
+    expect(error.error).toMatchObject({
+      type: 'mcp_connection_failed_error',
+      mcp_server_name: 'everything',
+      retry_status: { type: 'retrying' },
+    });
     expect(events[events.length - 1]).toMatchObject({ stop_reason: { type: 'end_turn' } });
     expect(events.some((e) => e.type === 'agent.message')).toBe(true);
   });

@@ -94,11 +94,7 @@ describe('a server crash', () => {
       server.kill('SIGKILL');
     }
     await new Promise((resolve) => server.once('exit', resolve));
-    for (
-      let i = 0;
-      i < 50 && processesRunning(['sleep', a]).length + processesRunning(['sleep', b]).length > 0;
-      i++
-    ) {
+    for (let i = 0; i < 50 && processesRunning(['sleep', a]).length + processesRunning(['sleep', b]).length > 0; i++) {
       await new Promise((r) => setTimeout(r, 20));
     }
     expect(processesRunning(['sleep', a])).toEqual([]);

@@ -131,4 +131,3 @@ export function listen(server: net.Server, port: number): Promise<void> {
     server.listen(port, '127.0.0.1', () => resolve());
   });
 }
-
