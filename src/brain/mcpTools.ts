@@ -1,5 +1,5 @@
 import type { BetaManagedAgentsSessionAgent } from '@anthropic-ai/sdk/resources/beta/sessions/sessions.js';
-import { MCP_NAME_SEPARATOR, type McpToolListing } from '../core/hands.js';
+import { MCP_NAME_SEPARATOR, splitMcpToolName, type McpToolListing } from '../core/hands.js';
 import type { ToolSpec } from '../core/modelProvider.js';
 
 interface McpToolConfig {
@@ -37,10 +37,6 @@ export function parseMcpToolName(
   agent: BetaManagedAgentsSessionAgent,
   name: string,
 ): { server: string; tool: string } | null {
-  for (const server of agent.mcp_servers) {
-    const prefix = `${server.name}${MCP_NAME_SEPARATOR}`;
-    if (name.startsWith(prefix) && name.length > prefix.length)
-      return { server: server.name, tool: name.slice(prefix.length) };
-  }
-  return null;
+  const split = splitMcpToolName(agent.mcp_servers, name);
+  return split ? { server: split.server.name, tool: split.tool } : null;
 }

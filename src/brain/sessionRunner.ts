@@ -18,8 +18,6 @@ import { initialBrainState, type BrainState } from './state.js';
 interface SessionView {
   agent: BetaManagedAgentsSessionAgent;
   hands: SessionHandsContext;
-  environmentId: string;
-  environmentConfig: Record<string, unknown>;
   budgetMinor: number | null;
 }
 
@@ -70,7 +68,7 @@ export class SessionRunner {
         if (!view) return true;
         const action = decide(this.state, {
           limits: this.deps.limits,
-          clientRunsTools: view.environmentConfig['type'] === 'self_hosted',
+          clientRunsTools: view.hands.environmentConfig['type'] === 'self_hosted',
           budgetExhausted: await this.budgetExhausted(view),
           contextWindow: this.deps.models.profile(view.agent.model.id).contextWindow,
         });
@@ -113,8 +111,6 @@ export class SessionRunner {
         // The tools' own configs (web_fetch domain rules, limits) apply inside the hands.
         agentTools: record.body.agent.tools,
       },
-      environmentId: record.body.environment_id,
-      environmentConfig: environment?.body.config ?? { type: 'cloud' },
       budgetMinor: record.body.budget ? Number(record.body.budget.max_list_cost.amount) : null,
     };
   }

@@ -41,6 +41,18 @@ export interface McpToolListing {
 /** The separator between server and tool in the names the model sees. */
 export const MCP_NAME_SEPARATOR = '__';
 
+/** `<server>__<tool>` back to its parts, for the declared servers only; null for any other name. */
+export function splitMcpToolName<S extends { name: string }>(
+  servers: readonly S[],
+  name: string,
+): { server: S; tool: string } | null {
+  for (const server of servers) {
+    const prefix = `${server.name}${MCP_NAME_SEPARATOR}`;
+    if (name.startsWith(prefix) && name.length > prefix.length) return { server, tool: name.slice(prefix.length) };
+  }
+  return null;
+}
+
 export interface Hands {
   /** `toolUseId` is the `agent.tool_use` event id, never the model's own tool-call id. */
   execute(

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { MCP_NAME_SEPARATOR, type McpToolListing, type SessionHandsContext, type ToolResult } from '../core/hands.js';
+import { splitMcpToolName, type McpToolListing, type SessionHandsContext, type ToolResult } from '../core/hands.js';
 import type { ResourceStore } from '../core/resourceStore.js';
 import type { Vault } from '../core/vault.js';
 import type { BosunHands } from '../hands/createHands.js';
@@ -50,13 +50,7 @@ export function withMcp(
   });
   const records = new ResultStore(join(options.dataDir, 'hands'));
 
-  const target = (session: SessionHandsContext, name: string) => {
-    for (const server of session.mcpServers ?? []) {
-      const prefix = `${server.name}${MCP_NAME_SEPARATOR}`;
-      if (name.startsWith(prefix) && name.length > prefix.length) return { server, tool: name.slice(prefix.length) };
-    }
-    return null;
-  };
+  const target = (session: SessionHandsContext, name: string) => splitMcpToolName(session.mcpServers ?? [], name);
 
   const callMcp = async (
     session: SessionHandsContext,
