@@ -53,6 +53,7 @@ export interface SqliteStoreOptions {
   onListenerError?: ListenerErrorHandler;
 }
 
+const MAX_PREPARED = 256;
 const USER_EVENT_PREFIXES = ['user.', 'system.'];
 const isUserEvent = (type: string) => USER_EVENT_PREFIXES.some((prefix) => type.startsWith(prefix));
 
@@ -86,6 +87,22 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
     this.db.pragma('foreign_keys = ON');
     migrate(this.db, new URL('./migrations/', import.meta.url));
     this.statements = this.prepare();
+  }
+
+  /**
+   * Prepared statements by SQL text: preparing costs more than running most of these queries.
+   * Bounded, since list filters make a few shapes of dynamic SQL.
+   */
+  private readonly prepared = new Map<string, Database.Statement>();
+
+  private sql(text: string): Database.Statement {
+    let statement = this.prepared.get(text);
+    if (!statement) {
+      if (this.prepared.size >= MAX_PREPARED) this.prepared.clear();
+      statement = this.db.prepare(text);
+      this.prepared.set(text, statement);
+    }
+    return statement;
   }
 
   private prepare() {
@@ -253,12 +270,14 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
     where.push(...time.clauses);
     params.push(...time.params);
     const order = options.order === 'desc' ? 'DESC' : 'ASC';
-    const limit = options.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(options.limit))}` : '';
-    const rows = this.db
-      .prepare(
-        `SELECT seq, id, type, created_at, data, hidden FROM events WHERE ${where.join(' AND ')} ORDER BY seq ${order}${limit}`,
-      )
-      .all(...params) as EventRow[];
+    let limit = '';
+    if (options.limit !== undefined) {
+      limit = ' LIMIT ?';
+      params.push(Math.max(0, Math.floor(options.limit)));
+    }
+    const rows = this.sql(
+      `SELECT seq, id, type, created_at, data, hidden FROM events WHERE ${where.join(' AND ')} ORDER BY seq ${order}${limit}`,
+    ).all(...params) as EventRow[];
     return rows.map((row) => this.toStoredEvent(sessionId, row));
   }
 
@@ -307,13 +326,11 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
 
   async insert<B extends object>(record: ResourceRecord<B>, version?: VersionRecord<B>): Promise<void> {
     this.db.transaction(() => {
-      this.db
-        .prepare(
-          'INSERT INTO resources (id, kind, parent_id, ref_version, status, created_at, updated_at, archived_at, revision, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        )
-        .run(
-          ...resourceParams(record.kind === 'session' ? { ...record, status: emptySessionSummary().status } : record),
-        );
+      this.sql(
+        'INSERT INTO resources (id, kind, parent_id, ref_version, status, created_at, updated_at, archived_at, revision, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ).run(
+        ...resourceParams(record.kind === 'session' ? { ...record, status: emptySessionSummary().status } : record),
+      );
       if (version) this.insertVersion(version);
       // A session's status column is the fold of its log from the start (empty log: idle), so
       // lists filtered by status find new sessions and append only writes it when it changes.
@@ -324,9 +341,12 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
   }
 
   private insertVersion(version: VersionRecord): void {
-    this.db
-      .prepare('INSERT INTO resource_versions (id, version, created_at, body) VALUES (?, ?, ?, ?)')
-      .run(version.id, version.version, version.createdAt, JSON.stringify(version.body));
+    this.sql('INSERT INTO resource_versions (id, version, created_at, body) VALUES (?, ?, ?, ?)').run(
+      version.id,
+      version.version,
+      version.createdAt,
+      JSON.stringify(version.body),
+    );
   }
 
   async get<B>(kind: ResourceKind, id: string): Promise<ResourceRecord<B> | null> {
@@ -336,21 +356,19 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
 
   async update<B extends object>(record: ResourceRecord<B>, version?: VersionRecord<B>): Promise<boolean> {
     return this.db.transaction(() => {
-      const result = this.db
-        .prepare(
-          'UPDATE resources SET parent_id = ?, ref_version = ?, updated_at = ?, archived_at = ?, revision = ?, body = ? WHERE id = ? AND kind = ? AND revision = ?',
-        )
-        .run(
-          record.parentId,
-          record.refVersion,
-          record.updatedAt,
-          record.archivedAt,
-          record.revision,
-          JSON.stringify(record.body),
-          record.id,
-          record.kind,
-          record.revision - 1,
-        );
+      const result = this.sql(
+        'UPDATE resources SET parent_id = ?, ref_version = ?, updated_at = ?, archived_at = ?, revision = ?, body = ? WHERE id = ? AND kind = ? AND revision = ?',
+      ).run(
+        record.parentId,
+        record.refVersion,
+        record.updatedAt,
+        record.archivedAt,
+        record.revision,
+        JSON.stringify(record.body),
+        record.id,
+        record.kind,
+        record.revision - 1,
+      );
       if (result.changes === 0) return false;
       if (version) this.insertVersion(version);
       return true;
@@ -359,13 +377,13 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
 
   async delete(kind: ResourceKind, id: string): Promise<boolean> {
     const deleted = this.db.transaction(() => {
-      const result = this.db.prepare('DELETE FROM resources WHERE id = ? AND kind = ?').run(id, kind);
+      const result = this.sql('DELETE FROM resources WHERE id = ? AND kind = ?').run(id, kind);
       if (result.changes === 0) return false;
-      this.db.prepare('DELETE FROM resource_versions WHERE id = ?').run(id);
+      this.sql('DELETE FROM resource_versions WHERE id = ?').run(id);
       if (kind === 'session') {
-        this.db.prepare('DELETE FROM events WHERE session_id = ?').run(id);
-        this.db.prepare('DELETE FROM session_heads WHERE session_id = ?').run(id);
-        this.db.prepare('DELETE FROM leases WHERE session_id = ?').run(id);
+        this.sql('DELETE FROM events WHERE session_id = ?').run(id);
+        this.sql('DELETE FROM session_heads WHERE session_id = ?').run(id);
+        this.sql('DELETE FROM leases WHERE session_id = ?').run(id);
       }
       return true;
     })();
@@ -397,17 +415,17 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
       where.push(desc ? 'id < ?' : 'id > ?');
       params.push(options.after);
     }
-    const rows = this.db
-      .prepare(`SELECT * FROM resources WHERE ${where.join(' AND ')} ORDER BY id ${desc ? 'DESC' : 'ASC'} LIMIT ?`)
-      .all(...params, options.limit) as ResourceRow[];
+    const rows = this.sql(
+      `SELECT * FROM resources WHERE ${where.join(' AND ')} ORDER BY id ${desc ? 'DESC' : 'ASC'} LIMIT ?`,
+    ).all(...params, options.limit) as ResourceRow[];
     return rows.map((row) => toRecord<B>(row));
   }
 
   async getVersion<B>(kind: ResourceKind, id: string, version: number): Promise<VersionRecord<B> | null> {
     void kind;
-    const row = this.db
-      .prepare('SELECT id, version, created_at, body FROM resource_versions WHERE id = ? AND version = ?')
-      .get(id, version) as { id: string; version: number; created_at: string; body: string } | undefined;
+    const row = this.sql(
+      'SELECT id, version, created_at, body FROM resource_versions WHERE id = ? AND version = ?',
+    ).get(id, version) as { id: string; version: number; created_at: string; body: string } | undefined;
     return row
       ? { id: row.id, version: row.version, createdAt: row.created_at, body: JSON.parse(row.body) as B }
       : null;
@@ -419,11 +437,9 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
     options: { afterVersion?: number; limit: number },
   ): Promise<VersionRecord<B>[]> {
     void kind;
-    const rows = this.db
-      .prepare(
-        'SELECT id, version, created_at, body FROM resource_versions WHERE id = ? AND version > ? ORDER BY version ASC LIMIT ?',
-      )
-      .all(id, options.afterVersion ?? 0, options.limit) as Array<{
+    const rows = this.sql(
+      'SELECT id, version, created_at, body FROM resource_versions WHERE id = ? AND version > ? ORDER BY version ASC LIMIT ?',
+    ).all(id, options.afterVersion ?? 0, options.limit) as Array<{
       id: string;
       version: number;
       created_at: string;
@@ -450,17 +466,15 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
     return this.relaxed(() =>
       this.db.transaction(() => {
         const now = Date.now();
-        const row = this.db
-          .prepare('SELECT holder, epoch, expires_at FROM leases WHERE session_id = ?')
-          .get(sessionId) as { holder: string; epoch: number; expires_at: number } | undefined;
+        const row = this.sql('SELECT holder, epoch, expires_at FROM leases WHERE session_id = ?').get(sessionId) as
+          | { holder: string; epoch: number; expires_at: number }
+          | undefined;
         if (row && row.holder !== holder && row.expires_at > now && !canTakeOver?.(row.holder)) return null;
         const epoch = (row?.epoch ?? 0) + 1;
         const expiresAt = now + ttlMs;
-        this.db
-          .prepare(
-            'INSERT INTO leases (session_id, holder, epoch, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (session_id) DO UPDATE SET holder = excluded.holder, epoch = excluded.epoch, expires_at = excluded.expires_at',
-          )
-          .run(sessionId, holder, epoch, expiresAt);
+        this.sql(
+          'INSERT INTO leases (session_id, holder, epoch, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (session_id) DO UPDATE SET holder = excluded.holder, epoch = excluded.epoch, expires_at = excluded.expires_at',
+        ).run(sessionId, holder, epoch, expiresAt);
         return { sessionId, holder, epoch, expiresAt };
       })(),
     );
@@ -470,11 +484,9 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
     const expiresAt = Date.now() + ttlMs;
     // expires_at = 0 marks a released lease (see release): it is gone, not merely late.
     const result = this.relaxed(() =>
-      this.db
-        .prepare(
-          'UPDATE leases SET expires_at = ? WHERE session_id = ? AND holder = ? AND epoch = ? AND expires_at > 0',
-        )
-        .run(expiresAt, lease.sessionId, lease.holder, lease.epoch),
+      this.sql(
+        'UPDATE leases SET expires_at = ? WHERE session_id = ? AND holder = ? AND epoch = ? AND expires_at > 0',
+      ).run(expiresAt, lease.sessionId, lease.holder, lease.epoch),
     );
     if (result.changes === 0) return false;
     lease.expiresAt = expiresAt;
@@ -484,9 +496,11 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
   async release(lease: Lease): Promise<void> {
     // Keep the row (and its epoch) so the next holder's epoch is still higher; only expire it.
     this.relaxed(() =>
-      this.db
-        .prepare('UPDATE leases SET expires_at = 0 WHERE session_id = ? AND holder = ? AND epoch = ?')
-        .run(lease.sessionId, lease.holder, lease.epoch),
+      this.sql('UPDATE leases SET expires_at = 0 WHERE session_id = ? AND holder = ? AND epoch = ?').run(
+        lease.sessionId,
+        lease.holder,
+        lease.epoch,
+      ),
     );
   }
 
@@ -494,16 +508,16 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
 
   async claim(key: string, fingerprint: string, now: number): Promise<IdempotencyClaim> {
     return this.db.transaction((): IdempotencyClaim => {
-      this.db.prepare('DELETE FROM idempotency_keys WHERE created_at < ?').run(now - IDEMPOTENCY_TTL_MS);
-      const row = this.db
-        .prepare('SELECT fingerprint, status, body, created_at FROM idempotency_keys WHERE key = ?')
-        .get(key) as
-        | { fingerprint: string; status: number | null; body: string | null; created_at: number }
-        | undefined;
+      this.sql('DELETE FROM idempotency_keys WHERE created_at < ?').run(now - IDEMPOTENCY_TTL_MS);
+      const row = this.sql('SELECT fingerprint, status, body, created_at FROM idempotency_keys WHERE key = ?').get(
+        key,
+      ) as { fingerprint: string; status: number | null; body: string | null; created_at: number } | undefined;
       if (!row) {
-        this.db
-          .prepare('INSERT INTO idempotency_keys (key, fingerprint, created_at) VALUES (?, ?, ?)')
-          .run(key, fingerprint, now);
+        this.sql('INSERT INTO idempotency_keys (key, fingerprint, created_at) VALUES (?, ?, ?)').run(
+          key,
+          fingerprint,
+          now,
+        );
         return { state: 'claimed' };
       }
       if (row.fingerprint !== fingerprint) return { state: 'mismatch' };
@@ -511,7 +525,7 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
         // A claim whose request never finished (the server died mid-request) must not block
         // retries for a day: after a minute the retry takes it over and acts.
         if (row.created_at >= now - IDEMPOTENCY_STALE_CLAIM_MS) return { state: 'in_flight' };
-        this.db.prepare('UPDATE idempotency_keys SET created_at = ? WHERE key = ?').run(now, key);
+        this.sql('UPDATE idempotency_keys SET created_at = ? WHERE key = ?').run(now, key);
         return { state: 'claimed' };
       }
       return { state: 'replay', response: { status: row.status, body: row.body } };
@@ -519,13 +533,11 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
   }
 
   async complete(key: string, response: StoredResponse): Promise<void> {
-    this.db
-      .prepare('UPDATE idempotency_keys SET status = ?, body = ? WHERE key = ?')
-      .run(response.status, response.body, key);
+    this.sql('UPDATE idempotency_keys SET status = ?, body = ? WHERE key = ?').run(response.status, response.body, key);
   }
 
   async releaseKey(key: string): Promise<void> {
-    this.db.prepare('DELETE FROM idempotency_keys WHERE key = ? AND status IS NULL').run(key);
+    this.sql('DELETE FROM idempotency_keys WHERE key = ? AND status IS NULL').run(key);
   }
 }
 
