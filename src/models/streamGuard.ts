@@ -1,5 +1,7 @@
 import { ModelError } from '../core/modelProvider.js';
 
+const CLOSED = new Error('model stream closed');
+
 /**
  * Idle timeout and cancellation around one provider stream. The SDKs' own timeouts stop at the
  * response headers and they end a stream quietly when it is aborted, so the adapters await every
@@ -63,7 +65,8 @@ export class StreamGuard {
   close(): void {
     clearTimeout(this.#timer);
     this.outer.removeEventListener('abort', this.#onOuterAbort);
-    this.#controller.abort();
+    // A reason made once: a default abort builds a DOMException (and its stack) every call.
+    this.#controller.abort(CLOSED);
   }
 
   #fail(error: ModelError): void {

@@ -12,6 +12,7 @@ import { UnknownModelError } from '../unknownModel.js';
 import { classifyAnthropicError } from './anthropicErrors.js';
 import { AnthropicEventMapper } from './anthropicEvents.js';
 import { toAnthropicRequest } from './anthropicRequest.js';
+import { modelFetch } from '../nodeFetch.js';
 
 export interface AnthropicProviderOptions {
   /** Defaults to ANTHROPIC_BASE_URL, then the SDK's default (the Anthropic API). */
@@ -44,6 +45,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
       baseURL: baseURL ?? 'https://api.anthropic.com',
       apiKey: apiKey ?? 'bosun-no-key',
       maxRetries: 0,
+      fetch: modelFetch,
     });
     return client;
   };

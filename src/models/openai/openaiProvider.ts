@@ -13,6 +13,7 @@ import { UnknownModelError } from '../unknownModel.js';
 import { classifyOpenAIError } from './openaiErrors.js';
 import { OpenAIEventMapper } from './openaiEvents.js';
 import { type OpenAIRequestOptions, toOpenAIRequest } from './openaiRequest.js';
+import { modelFetch } from '../nodeFetch.js';
 
 export interface OpenAIProviderOptions extends Partial<OpenAIRequestOptions> {
   /** Defaults to OPENAI_BASE_URL, then the SDK's default (the OpenAI API). Local servers: `http://host:port/v1`. */
@@ -47,6 +48,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Model
       baseURL: baseURL ?? 'https://api.openai.com/v1',
       apiKey: apiKey ?? 'bosun-no-key',
       maxRetries: 0,
+      fetch: modelFetch,
     });
     return client;
   };
