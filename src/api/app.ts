@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
-import { ApiError, payloadTooLarge } from '../core/errors.js';
+import { ApiError } from '../core/errors.js';
 import { agentRoutes } from './agents.js';
 import { authenticate } from './auth.js';
 import type { ApiDeps } from './context.js';
@@ -11,10 +10,11 @@ import { environmentRoutes } from './environments.js';
 import { errorResponse } from './errorResponse.js';
 import { eventRoutes } from './events.js';
 import { idempotency } from './idempotency.js';
+import { type BodyVariables, readRequestBody } from './requestBody.js';
 import { sessionRoutes } from './sessions.js';
 import { vaultRoutes } from './vaults.js';
 
-export type AppEnv = { Variables: { requestId: string } };
+export type AppEnv = { Variables: { requestId: string } & BodyVariables };
 
 /** The Managed Agents HTTP surface over the ports. `ready()` gates `/healthz`. */
 export function createApp(deps: ApiDeps, ready: () => boolean = () => true): Hono<AppEnv> {
@@ -48,15 +48,7 @@ export function createApp(deps: ApiDeps, ready: () => boolean = () => true): Hon
     authenticate(c.req.raw.headers, deps.apiKeys);
     await next();
   });
-  app.use(
-    '/v1/*',
-    bodyLimit({
-      maxSize: deps.maxBodyBytes,
-      onError: () => {
-        throw payloadTooLarge(deps.maxBodyBytes);
-      },
-    }),
-  );
+  app.use('/v1/*', readRequestBody(deps.maxBodyBytes));
   app.use('/v1/*', idempotency(deps.idempotency, deps.apiKeys[0] ?? 'bosun'));
 
   app.route('/v1/agents', agentRoutes(deps));

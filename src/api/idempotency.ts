@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import { ApiError, conflict, invalidRequest } from '../core/errors.js';
 import type { IdempotencyStore } from '../core/idempotency.js';
+import type { BodyVariables } from './requestBody.js';
 
 const MAX_KEY_LENGTH = 255;
 
@@ -11,14 +12,17 @@ const MAX_KEY_LENGTH = 255;
  * POSTs on timeouts and 5xx without a key of its own, so callers pass one via `headers`.
  * 5xx answers are not stored: the request may not have acted, and a retry should try again.
  */
-export function idempotency(store: IdempotencyStore, fingerprintKey: string): MiddlewareHandler {
+export function idempotency(
+  store: IdempotencyStore,
+  fingerprintKey: string,
+): MiddlewareHandler<{ Variables: BodyVariables }> {
   return async (c, next) => {
     const key = c.req.header('idempotency-key');
     if (c.req.method !== 'POST' || key === undefined) return next();
     if (key.length === 0 || key.length > MAX_KEY_LENGTH) {
       throw invalidRequest(`Idempotency-Key must be 1 to ${MAX_KEY_LENGTH} characters.`);
     }
-    const body = await c.req.raw.clone().text();
+    const body = c.get('body');
     // Keyed: a stored plain hash of a credential create would let a weak secret be guessed offline.
     const fingerprint = createHmac('sha256', fingerprintKey)
       .update(`${c.req.method} ${c.req.path}\n${body}`)

@@ -24,9 +24,9 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[], where: strin
   return `Invalid request ${where}: ${messages.join('; ')}${more}`;
 }
 
-/** Reads a JSON body; an empty body is `{}` (the SDK sends none on archive). */
-export async function readJson(request: Request): Promise<unknown> {
-  const text = await request.text();
+/** The request's JSON body (read by `readRequestBody`); an empty body is `{}` (the SDK sends none on archive). */
+export async function readJson(c: { get(key: 'body'): string }): Promise<unknown> {
+  const text = c.get('body');
   if (text.trim() === '') return {};
   try {
     return JSON.parse(text) as unknown;
