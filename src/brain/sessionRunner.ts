@@ -203,11 +203,6 @@ export class SessionRunner {
     const mcpTools = await this.mcpTools(view);
     for (;;) {
       const startId = newId('event');
-      await this.append(
-        [...this.running(), { id: startId, type: 'span.model_request_start', data: {}, hidden: { intake } }],
-        intake,
-      );
-      await this.catchUp();
       const request = {
         ...buildModelRequest(
           this.state,
@@ -220,15 +215,33 @@ export class SessionRunner {
         // One cache per session on providers that key prompt caches.
         cacheKey: this.sessionId,
       };
+      // The request goes on the wire while its span start is being committed: the model's
+      // time to first token hides the commit. Nothing the model sends is read (or previewed)
+      // before the start is in the log. A crash in between leaves no trace of a request whose
+      // answer nobody saw, so the next run sends it again, as after any crash mid-request.
+      const started = this.append(
+        [...this.running(), { id: startId, type: 'span.model_request_start', data: {}, hidden: { intake } }],
+        intake,
+      );
+      const events = models.stream(request, { signal: this.step.signal, idleTimeoutMs: limits.modelIdleTimeoutMs });
+      const stream = events[Symbol.asyncIterator]();
+      const first = stream.next();
+      first.catch(() => undefined);
+      try {
+        await started;
+      } catch (error) {
+        this.abortStep('the span start was not recorded');
+        void stream.return?.(undefined).catch(() => undefined);
+        throw error;
+      }
+      await this.catchUp();
       const assembler = new ResponseAssembler(view.agent, startId, (event) =>
         this.deps.previews.publish(this.sessionId, event),
       );
       try {
         let stop: Extract<ModelEvent, { type: 'response_stop' }> | undefined;
-        for await (const event of models.stream(request, {
-          signal: this.step.signal,
-          idleTimeoutMs: limits.modelIdleTimeoutMs,
-        })) {
+        for (let next = await first; !next.done; next = await stream.next()) {
+          const event = next.value;
           if (event.type === 'response_stop') stop = event;
           else assembler.onEvent(event);
         }
@@ -277,6 +290,8 @@ export class SessionRunner {
         ]);
         await this.catchUp();
         if (!(await this.sleep(delay))) return;
+      } finally {
+        void stream.return?.(undefined)?.catch(() => undefined);
       }
     }
   }
