@@ -2,20 +2,19 @@ import { spawn } from 'node:child_process';
 
 /**
  * `bosun serve` in its own process, as in production: a benchmark's clients in the server's
- * event loop would measure the benchmark, not Bosun.
+ * event loop would measure the benchmark, not Bosun. It runs the compiled server, as `npm start`
+ * does (`npm run bench` builds first; after editing src/, run `npm run build` before a bench).
  */
 export async function startServerProcess(
   dataDir: string,
   env: NodeJS.ProcessEnv = {},
-): Promise<{ url: string; apiKey: string; close(): void }> {
+): Promise<{ url: string; apiKey: string; pid: number; close(): void }> {
   const apiKey = 'bench-key';
   const child = spawn(
     process.execPath,
     [
       ...(process.env['BENCH_PROFILE'] ? ['--cpu-prof', '--cpu-prof-dir=/tmp/bosun-prof'] : []),
-      '--import',
-      'tsx',
-      'src/cli/main.ts',
+      'bin/bosun.js',
       'serve',
       '--port',
       '0',
@@ -36,5 +35,5 @@ export async function startServerProcess(
     });
     child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
   });
-  return { url, apiKey, close: () => child.kill('SIGTERM') };
+  return { url, apiKey, pid: child.pid!, close: () => child.kill('SIGTERM') };
 }

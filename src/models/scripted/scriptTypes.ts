@@ -64,7 +64,7 @@ export interface ScriptedResponse {
   /** Fields given here replace the simulated counts (prompt estimate and cache simulation). */
   usage?: ScriptedUsage;
   fault?: ScriptedFault;
-  /** Pause after the stream opens (message_start / role chunk) before the first content event. */
+  /** Time to first token: the first content event is sent this long after the request arrived. */
   ttftMs?: number;
   /** Pause between stream events. */
   chunkDelayMs?: number;

@@ -67,6 +67,7 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const arrivedAt = performance.now();
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const protocol: Protocol | null =
       path === '/v1/messages' || path === '/v1/messages/count_tokens'
@@ -146,7 +147,7 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
       protocol === 'anthropic'
         ? anthropicFrames(resolved)
         : openaiFrames(resolved, { ...response.openai, includeUsage });
-    await writeStream(res, protocol, frames, firstContent, response);
+    await writeStream(res, protocol, frames, firstContent, response, arrivedAt);
   }
 
   function validate(protocol: Protocol, body: JsonObject): string | null {
@@ -209,6 +210,7 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
     frames: string[],
     firstContent: number,
     response: ScriptedResponse,
+    arrivedAt: number,
   ): Promise<void> {
     res.socket?.setNoDelay(true);
     res.writeHead(200, {
@@ -222,8 +224,10 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
     const breakAt = Math.min(faultAt ?? (fault?.type === 'stall' ? 0 : 1), frames.length);
     for (const [i, frame] of frames.entries()) {
       if (fault && i === breakAt) return endWithFault(res, protocol, fault);
-      if (i === firstContent && response.ttftMs) await sleep(response.ttftMs);
-      else if (i > 0 && response.chunkDelayMs) await sleep(response.chunkDelayMs);
+      // TTFT as a client sees it: from the request's arrival, whatever the stand-in spent since.
+      if (i === firstContent && response.ttftMs) {
+        await sleep(Math.max(0, response.ttftMs - (performance.now() - arrivedAt)));
+      } else if (i > 0 && response.chunkDelayMs) await sleep(response.chunkDelayMs);
       if (res.destroyed) return;
       await write(res, frame, response.splitBytes);
     }

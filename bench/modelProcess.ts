@@ -1,0 +1,22 @@
+import { spawn } from 'node:child_process';
+
+/**
+ * The stand-in model in a process of its own, as a real provider is: in the benchmark's
+ * process it would wait behind the benchmark's clients and add their work to the model's TTFT.
+ */
+export async function startModelProcess(ttftMs: number): Promise<{ url: string; close(): void }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/modelProcessMain.ts'], {
+    env: { ...process.env, BENCH_MODEL_TTFT_MS: String(ttftMs) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = out.match(/model on (http:\/\/\S+)/);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`stand-in model exited with ${code}`)));
+  });
+  return { url, close: () => child.kill('SIGTERM') };
+}
