@@ -3,21 +3,22 @@
  * SSE stream, over a model that answers at once) at the start and at the end. The brain folds
  * the log incrementally and keeps the fold between turns, so turn 500 should stay within 1.2×
  * of turn 1 (what grows is only the request the model must be sent).
- *   npx tsx bench/long-session.ts
+ *   npm run build && npx tsx bench/long-session.ts
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
-import { startScriptedModel } from '../src/models/scripted/scriptedModelServer.js';
+import { startModelProcess } from './modelProcess.js';
 import { startServerProcess } from './serverProcess.js';
 import { fmt, percentile, printTable } from './stats.js';
 
 const TURNS = Number(process.env['BENCH_TURNS'] ?? 500);
 const WINDOW = 20;
 
-// Not strict: the stand-in's own conversation checks grow with the conversation; only Bosun's time is of interest.
-const model = await startScriptedModel({ strict: false, respond: () => ({ content: [{ type: 'text', text: 'ok' }] }) });
+// In its own process, and not strict: the stand-in's work grows with the conversation (parsing,
+// its checks, the requests it keeps); only Bosun's time is of interest.
+const model = await startModelProcess(0, { text: 'ok', strict: false });
 const dataDir = mkdtempSync(join(tmpdir(), 'bosun-bench-'));
 const server = await startServerProcess(dataDir, { ANTHROPIC_BASE_URL: model.url, ANTHROPIC_API_KEY: 'bench' });
 const client = new Anthropic({ baseURL: server.url, apiKey: server.apiKey });
@@ -52,6 +53,6 @@ printTable(`Long session: ${TURNS} turns in one session, per-turn time (POST →
 ]);
 console.log(`ratio last/first: ${fmt(ratio, 2)}× (target ≤ 1.2×)`);
 server.close();
-await model.close();
+model.close();
 rmSync(dataDir, { recursive: true, force: true });
 process.exit(0);

@@ -4,9 +4,17 @@ import { spawn } from 'node:child_process';
  * The stand-in model in a process of its own, as a real provider is: in the benchmark's
  * process it would wait behind the benchmark's clients and add their work to the model's TTFT.
  */
-export async function startModelProcess(ttftMs: number): Promise<{ url: string; close(): void }> {
+export async function startModelProcess(
+  ttftMs: number,
+  options: { text?: string; strict?: boolean } = {},
+): Promise<{ url: string; close(): void }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/modelProcessMain.ts'], {
-    env: { ...process.env, BENCH_MODEL_TTFT_MS: String(ttftMs) },
+    env: {
+      ...process.env,
+      BENCH_MODEL_TTFT_MS: String(ttftMs),
+      BENCH_MODEL_TEXT: options.text ?? 'first token, then more',
+      BENCH_MODEL_STRICT: options.strict === false ? '0' : '1',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {
