@@ -1,3 +1,4 @@
+import type { RefreshedTokens } from '../protocol/oauthRefreshGrant.js';
 import type { ResourceRecord, ResourceStore } from '../core/resourceStore.js';
 import type { SealedSecret, Vault } from '../core/vault.js';
 import { SECRET_FIELDS, type CredentialBody, type SecretValues } from '../protocol/credentialAuth.js';
@@ -36,12 +37,7 @@ export async function openSecrets(vault: Vault, record: CredentialRecord): Promi
   return secrets;
 }
 
-export interface RefreshedTokens {
-  accessToken: string;
-  /** Set when the token endpoint rotated the refresh token. */
-  refreshToken?: string | undefined;
-  expiresAt: string | null;
-}
+export type { RefreshedTokens } from '../protocol/oauthRefreshGrant.js';
 
 const MAX_UPDATE_ATTEMPTS = 5;
 

@@ -1,3 +1,4 @@
+import type { RefreshedTokens } from '../../protocol/oauthRefreshGrant.js';
 /**
  * How the MCP client gets the session's credential for a server. The vault implements this
  * (wired in `server/`): it opens the session's `static_bearer` or `mcp_oauth` credential whose
@@ -34,11 +35,4 @@ export interface McpOAuthRefresh {
   resource?: string | null;
 }
 
-/** Same shape as the vault's `RefreshedTokens`, so the adapter passes it straight through. */
-export interface RefreshedTokens {
-  accessToken: string;
-  /** Set when the token endpoint rotated the refresh token. */
-  refreshToken?: string | undefined;
-  /** RFC 3339; null when the token endpoint gave no `expires_in`. */
-  expiresAt: string | null;
-}
+export type { RefreshedTokens } from '../../protocol/oauthRefreshGrant.js';
