@@ -5,6 +5,7 @@ import { startScriptedModel } from '../src/models/scripted/scriptedModelServer.j
 const ttftMs = Number(process.env['BENCH_MODEL_TTFT_MS'] ?? 200);
 const text = process.env['BENCH_MODEL_TEXT'] ?? 'first token, then more';
 const model = await startScriptedModel({
+  lean: true,
   strict: process.env['BENCH_MODEL_STRICT'] !== '0',
   respond: () => ({ content: [{ type: 'text', text }], ...(ttftMs > 0 ? { ttftMs } : {}) }),
 });

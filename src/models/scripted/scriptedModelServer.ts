@@ -24,6 +24,11 @@ export interface ScriptedModelOptions {
   respond?: Responder;
   /** Reject histories a real API rejects (unanswered tool calls, unknown signatures) with a 400. Default true. */
   strict?: boolean;
+  /**
+   * Benchmarks: keep no requests and simulate no prompt cache (usage counts only what the
+   * response says), so the stand-in's own work does not grow with the conversation.
+   */
+  lean?: boolean;
   /** Pacing for responses that set none, e.g. `{ splitBytes: 7 }` for a whole suite. */
   defaults?: Pick<ScriptedResponse, 'ttftMs' | 'chunkDelayMs' | 'splitBytes'>;
 }
@@ -88,6 +93,7 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
     } catch {
       return sendError(res, protocol, 400, 'invalid_request_error', 'request body is not a JSON object', null);
     }
+    let view: RecordedRequest['view'] | undefined;
     const recorded: RecordedRequest = {
       protocol,
       method: req.method,
@@ -95,9 +101,13 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
       headers: headersOf(req),
       body,
       rawBody: text,
-      view: viewOf(protocol, body),
+      // Read on demand: building it walks the whole conversation.
+      get view() {
+        view ??= viewOf(protocol, body);
+        return view;
+      },
     };
-    requests.push(recorded);
+    if (!options.lean) requests.push(recorded);
 
     if (path === '/v1/messages/count_tokens')
       return sendJson(res, 200, { input_tokens: promptTokensOf(protocol, body) });
@@ -179,7 +189,11 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
           return block;
       }
     });
-    const simulated = protocol === 'anthropic' ? cache.anthropic(body) : cache.openai(body);
+    const simulated = options.lean
+      ? { promptTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 }
+      : protocol === 'anthropic'
+        ? cache.anthropic(body)
+        : cache.openai(body);
     const given = response.usage ?? {};
     const cacheRead = given.cacheReadTokens ?? simulated.cacheReadTokens;
     const cacheWrite = given.cacheWriteTokens ?? simulated.cacheWriteTokens;
