@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { awaitUrl } from '../test/helpers/awaitUrl.js';
 
 /**
  * The stand-in model in a process of its own, as a real provider is: in the benchmark's
@@ -17,14 +18,6 @@ export async function startModelProcess(
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = out.match(/model on (http:\/\/\S+)/);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`stand-in model exited with ${code}`)));
-  });
+  const url = await awaitUrl(child, /model on (http:\/\/\S+)/);
   return { url, close: () => child.kill('SIGTERM') };
 }

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { awaitUrl } from '../test/helpers/awaitUrl.js';
 
 /**
  * `bosun serve` in its own process, as in production: a benchmark's clients in the server's
@@ -26,14 +27,6 @@ export async function startServerProcess(
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = out.match(/listening on (http:\/\/\S+)/);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
+  const url = await awaitUrl(child, /listening on (http:\/\/\S+)/);
   return { url, apiKey, pid: child.pid!, close: () => child.kill('SIGTERM') };
 }

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import Anthropic from '@anthropic-ai/sdk';
 import { scriptedModelEnv } from './bosun.js';
+import { awaitUrl } from './awaitUrl.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -31,15 +32,7 @@ export async function startServerProcess(
   );
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = out.match(/listening on (http:\/\/\S+)/);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`bosun serve exited with ${code}: ${stderr}`)));
-  });
+  const url = await awaitUrl(child, /listening on (http:\/\/\S+)/, () => `: ${stderr}`);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     url,
