@@ -91,6 +91,30 @@ describe('createNodeFetch', () => {
     await expect(reader.read()).rejects.toBeDefined();
   });
 
+  it('errors the body when the connection drops before the response ends', async () => {
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: one\n\n');
+      setTimeout(() => res.socket?.destroy(), 20);
+    };
+    const response = await createNodeFetch()(`${base}/drop`, { method: 'POST', body: 'x' });
+    const reader = response.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe('data: one\n\n');
+    await expect(reader.read()).rejects.toBeDefined();
+  });
+
+  it('pauses the socket while the reader falls behind, and loses nothing', async () => {
+    const chunks = Array.from({ length: 200 }, (_, i) => `chunk ${i};`);
+    handler = (_req, res) => {
+      res.writeHead(200);
+      for (const chunk of chunks) res.write(chunk);
+      res.end();
+    };
+    const response = await createNodeFetch()(`${base}/many`, { method: 'POST', body: 'x' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await response.text()).toBe(chunks.join(''));
+  });
+
   it('fails like fetch when nothing listens', async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));

@@ -1,6 +1,6 @@
 import { Agent as HttpAgent, type IncomingMessage, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { Readable } from 'node:stream';
+import { finished, type Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 
 const KEEP_ALIVE = { keepAlive: true, keepAliveMsecs: 1_000, scheduling: 'lifo' } as const;
@@ -103,9 +103,43 @@ function toResponse(message: IncomingMessage): Response {
     headers.delete('content-length');
   }
   // A null-body status (204, 304) must not be given a body, even an empty one.
-  const body = status === 204 || status === 304 || status < 200 ? null : (Readable.toWeb(source) as ReadableStream);
+  const body = status === 204 || status === 304 || status < 200 ? null : webBody(source);
   if (body === null) message.resume();
   return new Response(body, { status, statusText: message.statusMessage ?? '', headers });
+}
+
+/**
+ * The body as a web stream, chunk for chunk. `Readable.toWeb` does the same with a byte-length
+ * strategy and more promise hops per chunk, which the first token of every turn waits through.
+ * Back-pressure: the source pauses while 16 chunks wait unread.
+ */
+function webBody(source: Readable): ReadableStream<Uint8Array> {
+  let settled = false;
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        source.on('data', (chunk: Buffer) => {
+          if (settled) return;
+          controller.enqueue(chunk);
+          if ((controller.desiredSize ?? 1) <= 0) source.pause();
+        });
+        finished(source, (error) => {
+          if (settled) return;
+          settled = true;
+          if (error) controller.error(error);
+          else controller.close();
+        });
+      },
+      pull() {
+        source.resume();
+      },
+      cancel(reason) {
+        settled = true;
+        source.destroy(reason instanceof Error ? reason : undefined);
+      },
+    },
+    { highWaterMark: 16 },
+  );
 }
 
 function decoded(message: IncomingMessage, encoding: string | null): Readable {
