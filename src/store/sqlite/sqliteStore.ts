@@ -303,8 +303,10 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
   }
 
   subscribe(sessionId: string, afterSeq: number, listener: EventListener): () => void {
-    // Synchronous read + register: no append can slip between the two on this thread.
-    const history = this.readSync(sessionId, { afterSeq });
+    // Synchronous read + register: no append can slip between the two on this thread. A
+    // subscriber from the head on (every live stream, the brain) has no history to read.
+    const head = this.heads.get(sessionId);
+    const history = head && afterSeq >= head.lastSeq ? [] : this.readSync(sessionId, { afterSeq });
     return this.bus.subscribe(sessionId, afterSeq, history, listener);
   }
 
