@@ -79,11 +79,9 @@ export function streamToNode(
   deltaTypes: ReadonlySet<string>,
   requestId: string,
 ): void {
-  // The stream ends only with the connection, so it needs no chunked framing: each frame is
-  // one plain write, which matters when a thousand streams carry the same event.
-  outgoing.useChunkedEncodingByDefault = false;
-  const { connection: _keepAlive, ...headers } = SSE_HEADERS;
-  outgoing.writeHead(200, { ...headers, 'request-id': requestId });
+  // Chunked framing stays although the stream only ends with the connection: without it a
+  // client cannot tell a cut stream (restart, slow-client cut-off) from a finished one.
+  outgoing.writeHead(200, { ...SSE_HEADERS, 'request-id': requestId });
   outgoing.flushHeaders();
   outgoing.socket?.setNoDelay(true);
   const cleanup = feed(deps, sessionId, afterSeq, deltaTypes, {

@@ -303,3 +303,24 @@ describe('stream: system.message content survives the wire', () => {
     expect((await received).map((event) => event.type)).toEqual(['user.message', 'system.message']);
   });
 });
+
+describe('a stream cut by the server', () => {
+  it('fails in the SDK instead of ending as if the stream were finished, so the client knows to resume', async () => {
+    const own = await startTestBosun();
+    try {
+      const session = await createSession(own.client, { environment_id: (await createEnvironment(own.client)).id });
+      const stream = await own.client.beta.sessions.events.stream(session.id);
+      const outcome = (async () => {
+        for await (const _event of stream) {
+          // no events expected before the cut
+        }
+        return 'ended quietly';
+      })().catch((error: unknown) => error);
+      await sleep(100);
+      await own.close({ keepData: true });
+      expect(await outcome).toBeInstanceOf(Error);
+    } finally {
+      await own.close().catch(() => undefined);
+    }
+  });
+});
