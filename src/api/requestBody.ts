@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { MiddlewareHandler } from 'hono';
-import { payloadTooLarge } from '../core/errors.js';
+import { invalidRequest, payloadTooLarge } from '../core/errors.js';
 
 /** The request body, read once, for whoever needs it (the idempotency fingerprint, the route). */
 export type BodyVariables = { body: string };
@@ -31,6 +31,7 @@ export function readRequestBody(maxBytes: number): MiddlewareHandler<{ Variables
 
 function readIncoming(incoming: IncomingMessage, maxBytes: number): Promise<string> {
   if (incoming.readableEnded) return Promise.resolve('');
+  if (incoming.destroyed) return Promise.reject(cutOff());
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -48,17 +49,22 @@ function readIncoming(incoming: IncomingMessage, maxBytes: number): Promise<stri
       cleanup();
       resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'));
     };
-    const onError = (error: Error) => {
+    // A client that goes away mid-upload: nobody reads the answer, but the handler must not hang.
+    const onCutOff = () => {
       cleanup();
-      reject(error);
+      reject(cutOff());
     };
     const cleanup = () => {
       incoming.off('data', onData);
       incoming.off('end', onEnd);
-      incoming.off('error', onError);
+      incoming.off('error', onCutOff);
+      incoming.off('close', onCutOff);
     };
     incoming.on('data', onData);
     incoming.on('end', onEnd);
-    incoming.on('error', onError);
+    incoming.on('error', onCutOff);
+    incoming.on('close', onCutOff);
   });
 }
+
+const cutOff = () => invalidRequest('The request body was cut off before its end.');

@@ -229,12 +229,13 @@ export class SessionRunner {
       first.catch(() => undefined);
       try {
         await started;
+        await this.catchUp();
       } catch (error) {
+        // The start is not in the log (or the log cannot be read): nobody will read this answer.
         this.abortStep('the span start was not recorded');
-        void stream.return?.(undefined).catch(() => undefined);
+        void stream.return?.(undefined)?.catch(() => undefined);
         throw error;
       }
-      await this.catchUp();
       const assembler = new ResponseAssembler(view.agent, startId, (event) =>
         this.deps.previews.publish(this.sessionId, event),
       );

@@ -147,6 +147,46 @@ describe('createNodeFetch', () => {
     expect(await (await nodeFetch(`${base}/switch`, { method: 'POST', body: 'payload' })).text()).toBe('GET ');
   });
 
+  it('hands back a redirect to another origin without following it, and honours redirect modes', async () => {
+    const other = createServer((req, res) => res.end(`other saw key ${String(req.headers['x-api-key'])}`));
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const otherBase = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+    let otherCalled = false;
+    other.on('request', () => (otherCalled = true));
+    try {
+      handler = (req, res) => {
+        if (req.url === '/away') return res.writeHead(307, { location: `${otherBase}/steal` }).end();
+        if (req.url === '/here') return res.writeHead(302, { location: '/target' }).end();
+        res.end('target');
+      };
+      const nodeFetch = createNodeFetch();
+      const init = { method: 'POST', body: '{}', headers: { 'x-api-key': 'secret' } } as const;
+      const away = await nodeFetch(`${base}/away`, init);
+      expect(away.status).toBe(307);
+      expect(otherCalled).toBe(false);
+      expect((await nodeFetch(`${base}/here`, { ...init, redirect: 'manual' })).status).toBe(302);
+      await expect(nodeFetch(`${base}/here`, { ...init, redirect: 'error' })).rejects.toThrow(TypeError);
+      expect(await (await nodeFetch(`${base}/here`, init)).text()).toBe('target');
+    } finally {
+      await new Promise<void>((resolve) => other.close(() => resolve()));
+    }
+  });
+
+  it('retries once on a fresh connection when the server closed the pooled one as it was reused', async () => {
+    const served = new WeakMap<object, number>();
+    handler = (req, res) => {
+      const count = (served.get(req.socket) ?? 0) + 1;
+      served.set(req.socket, count);
+      // The server dropped this idle connection just as the client sent on it.
+      if (count > 1) return req.socket.destroy();
+      res.end(`ok ${count}`);
+    };
+    const nodeFetch = createNodeFetch();
+    expect(await (await nodeFetch(`${base}/stale`, { method: 'POST', body: 'a' })).text()).toBe('ok 1');
+    expect(await (await nodeFetch(`${base}/stale`, { method: 'POST', body: 'b' })).text()).toBe('ok 1');
+    expect(connections.size).toBe(2);
+  });
+
   it('gives a null body for 204', async () => {
     handler = (_req, res) => res.writeHead(204).end();
     const response = await createNodeFetch()(`${base}/empty`, { method: 'DELETE' });

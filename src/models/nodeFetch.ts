@@ -3,7 +3,8 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { finished, type Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 
-const KEEP_ALIVE = { keepAlive: true, keepAliveMsecs: 1_000, scheduling: 'lifo' } as const;
+/** Idle pooled connections close after 4 s (as undici's), sooner if the server's Keep-Alive hint says so. */
+const KEEP_ALIVE = { keepAlive: true, keepAliveMsecs: 1_000, timeout: 4_000, scheduling: 'lifo' } as const;
 const MAX_REDIRECTS = 5;
 
 /** Body types the provider SDKs send: JSON text, or bytes. */
@@ -17,8 +18,10 @@ type SimpleBody = string | Uint8Array | ArrayBuffer;
  * validation, web-stream plumbing on both sides) is about 0.7 ms of CPU per model call on
  * these machines (bench/ttft.ts), and a model call sits on every turn's time to first
  * token. The SDKs only need what is here: method, headers, a text body, an abort signal, and
- * a streamed response. Redirects are followed (method kept for 307/308); compressed
- * responses are decoded, though no `accept-encoding` is sent.
+ * a streamed response. Redirects within the origin are followed (method kept for 307/308); one
+ * to another origin is handed back as it is, since the model's key would go with it. A pooled
+ * connection the server closed just as it was reused is retried once on a new one.
+ * Compressed responses are decoded, though no `accept-encoding` is sent.
  */
 export function createNodeFetch(): typeof fetch {
   const agents = { 'http:': new HttpAgent(KEEP_ALIVE), 'https:': new HttpsAgent(KEEP_ALIVE) };
@@ -34,11 +37,17 @@ export function createNodeFetch(): typeof fetch {
     for (let redirects = 0; ; redirects++) {
       const response = await send(url, method, headers, body, init.signal ?? undefined);
       const location = response.headers.location;
-      if (!isRedirect(response.statusCode) || location === undefined || redirects >= MAX_REDIRECTS) {
+      if (!isRedirect(response.statusCode) || location === undefined || init.redirect === 'manual') {
         return toResponse(response);
       }
+      const target = new URL(location, url);
+      if (init.redirect === 'error' || redirects >= MAX_REDIRECTS) {
+        response.resume();
+        throw new TypeError('fetch failed', { cause: new Error(`redirected to ${target.origin}${target.pathname}`) });
+      }
+      if (target.origin !== url.origin) return toResponse(response);
       response.resume();
-      url = new URL(location, url);
+      url = target;
       if (response.statusCode !== 307 && response.statusCode !== 308) {
         method = method === 'HEAD' ? 'HEAD' : 'GET';
         body = null;
@@ -60,15 +69,25 @@ export function createNodeFetch(): typeof fetch {
       return Promise.reject(new TypeError(`fetch: unsupported protocol ${protocol}`));
     }
     const request = protocol === 'https:' ? httpsRequest : httpRequest;
-    return new Promise((resolve, reject) => {
-      const outgoing = request(
-        url,
-        { method, headers, agent: agents[protocol], ...(signal ? { signal } : {}) },
-        resolve,
-      );
-      outgoing.on('error', (error) => reject(asFetchError(error, signal)));
-      outgoing.end(body === null ? undefined : body instanceof ArrayBuffer ? new Uint8Array(body) : body);
-    });
+    const attempt = (retried: boolean): Promise<IncomingMessage> =>
+      new Promise((resolve, reject) => {
+        let answered = false;
+        const outgoing = request(
+          url,
+          { method, headers, agent: agents[protocol], ...(signal ? { signal } : {}) },
+          (response) => {
+            answered = true;
+            resolve(response);
+          },
+        );
+        outgoing.on('error', (error: NodeJS.ErrnoException) => {
+          const stale = outgoing.reusedSocket && !answered && error.code === 'ECONNRESET' && !signal?.aborted;
+          if (stale && !retried) resolve(attempt(true));
+          else reject(asFetchError(error, signal));
+        });
+        outgoing.end(body === null ? undefined : body instanceof ArrayBuffer ? new Uint8Array(body) : body);
+      });
+    return attempt(false);
   }
 
   return nodeFetch;
@@ -103,7 +122,7 @@ function toResponse(message: IncomingMessage): Response {
     headers.delete('content-length');
   }
   // A null-body status (204, 304) must not be given a body, even an empty one.
-  const body = status === 204 || status === 304 || status < 200 ? null : webBody(source);
+  const body = status === 204 || status === 304 || status < 200 ? null : webBody(source, message);
   if (body === null) message.resume();
   return new Response(body, { status, statusText: message.statusMessage ?? '', headers });
 }
@@ -113,7 +132,7 @@ function toResponse(message: IncomingMessage): Response {
  * strategy and more promise hops per chunk, which the first token of every turn waits through.
  * Back-pressure: the source pauses while 16 chunks wait unread.
  */
-function webBody(source: Readable): ReadableStream<Uint8Array> {
+function webBody(source: Readable, message: IncomingMessage): ReadableStream<Uint8Array> {
   let settled = false;
   return new ReadableStream<Uint8Array>(
     {
@@ -135,7 +154,10 @@ function webBody(source: Readable): ReadableStream<Uint8Array> {
       },
       cancel(reason) {
         settled = true;
-        source.destroy(reason instanceof Error ? reason : undefined);
+        const error = reason instanceof Error ? reason : undefined;
+        source.destroy(error);
+        // A decoder in between does not take the connection down with it.
+        if (source !== message) message.destroy(error);
       },
     },
     { highWaterMark: 16 },
