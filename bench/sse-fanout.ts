@@ -2,9 +2,10 @@
  * SSE fan-out: 1,000 subscribers on one session's event stream; events are sent through the
  * API (POST, durable append) and the time from send to arrival at every subscriber is
  * measured. Target: p99 ≤ 50 ms, in steady state: the first events after a start run through
- * cold code (JIT) and are reported on their own row. The server runs in its own process; the subscribers are spread
- * over worker threads so the benchmark's own parsing does not queue behind one event loop.
- *   npx tsx bench/sse-fanout.ts
+ * cold code (JIT) and are reported on their own row. The server runs in its own process; the
+ * subscribers are spread over worker threads so the benchmark's own parsing does not queue
+ * behind one event loop.
+ *   npm run build && npx tsx bench/sse-fanout.ts
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
