@@ -40,6 +40,12 @@ export class AnthropicEventMapper {
     return this.#stopped;
   }
 
+  /** The stop came with `message_stop`; a stream that ended without one was cut off. */
+  finish(): ModelEvent[] {
+    if (!this.#stopped) throw new ModelError('network', 'the model stream ended before message_stop');
+    return [];
+  }
+
   map(event: RawMessageStreamEvent): ModelEvent[] {
     switch (event.type) {
       case 'message_start':
