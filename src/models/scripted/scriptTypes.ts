@@ -1,3 +1,5 @@
+import type { StopReason } from '../../core/modelProvider.js';
+
 /**
  * What the scripted model says. One ScriptedResponse is rendered in whichever protocol the
  * request came in on (Anthropic Messages or OpenAI Chat Completions), so one script drives both.
@@ -13,14 +15,8 @@ export type ScriptedBlock =
    */
   | { type: 'tool_use'; id?: string; name: string; input?: Record<string, unknown>; rawInput?: string };
 
-export type ScriptedStopReason =
-  | 'end_turn'
-  | 'tool_use'
-  | 'max_tokens'
-  | 'stop_sequence'
-  | 'refusal'
-  | 'pause_turn'
-  | 'model_context_window_exceeded';
+/** The Messages API's stop reasons, which the port uses too; OpenAI answers map them to `finish_reason`. */
+export type ScriptedStopReason = StopReason;
 
 /**
  * `afterEvents` counts the SSE events already sent: Anthropic's message_start and ping are 0 and
