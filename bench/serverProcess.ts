@@ -9,7 +9,7 @@ import { awaitUrl } from '../test/helpers/awaitUrl.js';
 export async function startServerProcess(
   dataDir: string,
   env: NodeJS.ProcessEnv = {},
-): Promise<{ url: string; apiKey: string; pid: number; close(): void }> {
+): Promise<{ url: string; apiKey: string; close(): void }> {
   const apiKey = 'bench-key';
   const child = spawn(
     process.execPath,
@@ -28,5 +28,5 @@ export async function startServerProcess(
     },
   );
   const url = await awaitUrl(child, /listening on (http:\/\/\S+)/);
-  return { url, apiKey, pid: child.pid!, close: () => child.kill('SIGTERM') };
+  return { url, apiKey, close: () => child.kill('SIGTERM') };
 }

@@ -54,7 +54,7 @@ export function agentRoutes(deps: ApiDeps): Hono {
   const store = deps.resources;
 
   app.post('/', async (c) => {
-    const params = parseInput(agentCreateSchema, await readJson(c));
+    const params = parseInput(agentCreateSchema, readJson(c));
     const id = newId('agent');
     const refs = await agentRefResolver(store, id, params.multiagent);
     const body = rethrowZod(() => buildAgentBody(params, refs));
@@ -86,7 +86,7 @@ export function agentRoutes(deps: ApiDeps): Hono {
   });
 
   app.post('/:id', async (c) => {
-    const params = parseInput(agentUpdateSchema, await readJson(c));
+    const params = parseInput(agentUpdateSchema, readJson(c));
     const id = c.req.param('id');
     const refs = await agentRefResolver(store, id, params.multiagent);
     const record = await updateRecord<BetaManagedAgentsAgent>(store, 'agent', id, (current) => {

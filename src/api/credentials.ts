@@ -126,7 +126,7 @@ export function credentialRoutes(deps: ApiDeps): Hono {
 
   app.post('/', async (c) => {
     const vaultId = c.req.param('vault_id') ?? '';
-    const params = parseInput(credentialCreateSchema, await readJson(c));
+    const params = parseInput(credentialCreateSchema, readJson(c));
     const vault = await loadVault(vaultId);
     if (vault.archivedAt) throw invalidRequest(`Vault ${vaultId} is archived and cannot take new credentials.`);
     const { auth, secrets } = rule(() => buildCredentialAuth(params.auth, new Date()));
@@ -173,7 +173,7 @@ export function credentialRoutes(deps: ApiDeps): Hono {
   app.post('/:credential_id', async (c) => {
     const vaultId = c.req.param('vault_id') ?? '';
     const id = c.req.param('credential_id');
-    const raw = await readJson(c);
+    const raw = readJson(c);
     const immutable = immutableCredentialFields(raw);
     if (immutable.length > 0) {
       throw invalidRequest(

@@ -37,7 +37,7 @@ export function environmentRoutes(deps: ApiDeps): Hono {
   const store = deps.resources;
 
   app.post('/', async (c) => {
-    const params = parseInput(environmentCreateSchema, await readJson(c));
+    const params = parseInput(environmentCreateSchema, readJson(c));
     const record = newRecord('environment', newId('environment'), buildEnvironmentBody(params));
     await store.insert(record);
     return c.json(renderEnvironment(record));
@@ -58,7 +58,7 @@ export function environmentRoutes(deps: ApiDeps): Hono {
   });
 
   app.post('/:id', async (c) => {
-    const params = parseInput(environmentUpdateSchema, await readJson(c));
+    const params = parseInput(environmentUpdateSchema, readJson(c));
     const record = await updateRecord<EnvironmentBody>(store, 'environment', c.req.param('id'), (current) => {
       if (current.archivedAt) {
         throw invalidRequest(`Environment ${current.id} is archived and cannot be updated.`, {

@@ -36,7 +36,7 @@ export function eventRoutes(deps: ApiDeps): Hono<AppEnv> {
 
   app.post('/:sessionId/events', async (c) => {
     const session = await loadSession(deps, c.req.param('sessionId'));
-    const body = parseInput(eventSendBodySchema, await readJson(c));
+    const body = parseInput(eventSendBodySchema, readJson(c));
     await assertAcceptsEvents(deps, session, body.events);
     if (body.events.length === 0) return c.json({ data: [] });
     const stored = await deps.log.append(session.id, body.events.map(toNewEvent));

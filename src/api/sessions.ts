@@ -26,7 +26,7 @@ export function sessionRoutes(deps: ApiDeps): Hono {
   const store = deps.resources;
 
   app.post('/', async (c) => {
-    const params = parseInput(sessionCreateSchema, await readJson(c));
+    const params = parseInput(sessionCreateSchema, readJson(c));
     const environment = await loadRecord<EnvironmentBody>(store, 'environment', params.environment_id);
     if (environment.archivedAt) {
       throw invalidRequest(`Environment ${environment.id} is archived and cannot be used for new sessions.`, {
@@ -123,7 +123,7 @@ export function sessionRoutes(deps: ApiDeps): Hono {
   app.get('/:id', async (c) => c.json(await renderSession(deps, await loadSession(deps, c.req.param('id')))));
 
   app.post('/:id', async (c) => {
-    const params = parseInput(sessionUpdateSchema, await readJson(c));
+    const params = parseInput(sessionUpdateSchema, readJson(c));
     const unsupported = sessionUpdateUnsupported(params);
     if (unsupported)
       throw invalidRequest(`Invalid request body: ${unsupported.path.join('.')}: ${unsupported.message}`);

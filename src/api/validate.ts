@@ -25,7 +25,7 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[], where: strin
 }
 
 /** The request's JSON body (read by `readRequestBody`); an empty body is `{}` (the SDK sends none on archive). */
-export async function readJson(c: { get(key: 'body'): string }): Promise<unknown> {
+export function readJson(c: { get(key: 'body'): string }): unknown {
   const text = c.get('body');
   if (text.trim() === '') return {};
   try {

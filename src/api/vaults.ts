@@ -39,7 +39,7 @@ export function vaultRoutes(deps: ApiDeps): Hono {
   const store = deps.resources;
 
   app.post('/', async (c) => {
-    const params = parseInput(vaultCreateSchema, await readJson(c));
+    const params = parseInput(vaultCreateSchema, readJson(c));
     const record = newRecord('vault', newId('vault'), buildVaultBody(params));
     await store.insert(record);
     return c.json(renderVault(record));
@@ -58,7 +58,7 @@ export function vaultRoutes(deps: ApiDeps): Hono {
   app.get('/:id', async (c) => c.json(renderVault(await loadRecord<VaultBody>(store, 'vault', c.req.param('id')))));
 
   app.post('/:id', async (c) => {
-    const params = parseInput(vaultUpdateSchema, await readJson(c));
+    const params = parseInput(vaultUpdateSchema, readJson(c));
     const record = await updateRecord<VaultBody>(store, 'vault', c.req.param('id'), (current) => {
       if (current.archivedAt) throw invalidRequest(`Vault ${current.id} is archived and cannot be updated.`);
       const body = applyVaultUpdate(current.body, params);
