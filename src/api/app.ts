@@ -23,9 +23,13 @@ export function createApp(deps: ApiDeps, ready: () => boolean = () => true): Hon
   app.use('*', async (c, next) => {
     const requestId = `req_${randomUUID().replaceAll('-', '')}`;
     c.set('requestId', requestId);
+    // Set before the handler builds its response: a header added to a finished response makes
+    // Hono rebuild it around a web stream (~1 ms per JSON answer, on the time-to-first-token path).
+    c.header('request-id', requestId);
     await next();
-    // A stream written straight to the socket has sent its headers (request-id included).
-    if (c.res !== RESPONSE_ALREADY_SENT) c.header('request-id', requestId);
+    // A stream written straight to the socket has sent its headers (request-id included); a
+    // response built outside the context (an idempotent replay) gets it here.
+    if (c.res !== RESPONSE_ALREADY_SENT && !c.res.headers.has('request-id')) c.res.headers.set('request-id', requestId);
   });
 
   app.onError((error, c) =>
