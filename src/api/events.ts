@@ -39,8 +39,10 @@ export function eventRoutes(deps: ApiDeps): Hono<AppEnv> {
     const body = parseInput(eventSendBodySchema, readJson(c));
     await assertAcceptsEvents(deps, session, body.events);
     if (body.events.length === 0) return c.json({ data: [] });
-    const stored = await deps.log.append(session.id, body.events.map(toNewEvent));
-    deps.wake(session.id);
+    // The brain starts at commit: its model request goes out while the events are synced.
+    const stored = await deps.log.append(session.id, body.events.map(toNewEvent), {
+      onCommitted: () => deps.wake(session.id),
+    });
     return c.json({ data: stored.map(renderEvent) });
   });
 

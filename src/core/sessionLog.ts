@@ -48,6 +48,13 @@ export interface AppendOptions {
    * it loses it redoes from the log; every client event is `full` (invariant 1).
    */
   durability?: 'full' | 'relaxed';
+  /**
+   * Called once the events are committed and readable, possibly before they are durable
+   * (`append` resolves when they are). For work that acknowledges nothing and would otherwise
+   * wait for the fsync: the API wakes the brain here, so the model request goes out while the
+   * user's event is being synced. Not called for an append that fails.
+   */
+  onCommitted?: () => void;
 }
 
 export interface ReadOptions {

@@ -124,6 +124,30 @@ export function sessionLogContract(name: string, makeStore: MakeStore<SessionLog
         expect(seqs(await store.append(s, [ev()]))).toEqual([2]);
       });
 
+      it('calls onCommitted once the events are readable, before the append resolves; never for a failed append', async () => {
+        const s = await createSession();
+        const seen: number[][] = [];
+        let resolved = false;
+        const appending = store.append(s, [ev(), ev()], {
+          onCommitted: () => {
+            expect(resolved).toBe(false);
+            void store.read(s).then((events) => seen.push(seqs(events)));
+          },
+        });
+        void appending.then(() => (resolved = true));
+        expect(seqs(await appending)).toEqual([1, 2]);
+        await waitFor('the read started at commit', () => seen.length === 1);
+        expect(seen).toEqual([[1, 2]]);
+
+        const dup = (await store.read(s))[0]!.id;
+        let calls = 0;
+        const failing = store.append(s, [{ id: dup, type: 'agent.message' }], { onCommitted: () => (calls += 1) });
+        const fine = store.append(s, [ev()], { onCommitted: () => (calls += 10) });
+        await expect(failing).rejects.toThrow();
+        expect(seqs(await fine)).toEqual([3]);
+        expect(calls).toBe(10);
+      });
+
       it('never duplicates or skips a seq under many concurrent appends', async () => {
         const a = await createSession();
         const b = await createSession();

@@ -2,13 +2,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { StoredEvent } from '../../src/core/sessionLog.js';
 import { newId } from '../../src/protocol/ids.js';
 import { SqliteStore } from '../../src/store/sqlite/sqliteStore.js';
 import { idempotencyContract } from './idempotency.contract.js';
 import { leasesContract } from './leases.contract.js';
 import { resourceStoreContract } from './resourceStore.contract.js';
 import { sessionLogContract } from './sessionLog.contract.js';
-import type { MakeStore } from './support.js';
+import { waitFor, type MakeStore } from './support.js';
+
+const seqs = (events: readonly StoredEvent[]) => events.map((event) => event.seq);
 
 async function tempDir() {
   const dir = await mkdtemp(join(tmpdir(), 'bosun-contract-'));
@@ -74,5 +77,98 @@ describe('SqliteStore on a file', () => {
     } finally {
       await dir.remove();
     }
+  });
+});
+
+describe('SqliteStore durability of appends', () => {
+  async function syncedStore(syncFile: (fd: number) => void) {
+    const dir = await tempDir();
+    const store = new SqliteStore(dir.path, { syncFile });
+    const session = newId('session');
+    const now = new Date().toISOString();
+    await store.insert({
+      kind: 'session',
+      id: session,
+      parentId: null,
+      refVersion: null,
+      status: 'idle',
+      createdAt: now,
+      updatedAt: now,
+      archivedAt: null,
+      revision: 1,
+      body: {},
+    });
+    return {
+      store,
+      session,
+      close: async () => {
+        store.close();
+        await dir.remove();
+      },
+    };
+  }
+
+  it('resolves a full append only after the log is synced, and syncs nothing for a relaxed one', async () => {
+    const steps: string[] = [];
+    const { store, session, close } = await syncedStore(() => steps.push('sync'));
+    try {
+      await store.append(session, [{ type: 'user.message' }], { onCommitted: () => steps.push('committed') });
+      steps.push('resolved');
+      await store.append(session, [{ type: 'agent.message' }], { durability: 'relaxed' });
+      steps.push('relaxed resolved');
+      expect(steps).toEqual(['committed', 'sync', 'resolved', 'relaxed resolved']);
+    } finally {
+      await close();
+    }
+  });
+
+  it('resolves and delivers appends committed while a sync is pending after it, in commit order', async () => {
+    const steps: string[] = [];
+    const { store, session, close } = await syncedStore(() => steps.push('sync'));
+    try {
+      const delivered: string[] = [];
+      const stop = store.subscribe(session, 0, (events) => delivered.push(...events.map((event) => event.type)));
+      let brain: Promise<unknown> = Promise.resolve();
+      const user = store.append(session, [{ type: 'user.message' }], {
+        // What the API does: the brain starts at commit and appends before the user's sync.
+        onCommitted: () => {
+          brain = store.append(session, [{ type: 'span.model_request_start' }], { durability: 'relaxed' }).then(() => {
+            steps.push('brain resolved');
+          });
+        },
+      });
+      await user.then(() => steps.push('user resolved'));
+      await brain;
+      await waitFor('delivery', () => delivered.length === 2);
+      expect(steps).toEqual(['sync', 'user resolved', 'brain resolved']);
+      expect(delivered).toEqual(['user.message', 'span.model_request_start']);
+      stop();
+    } finally {
+      await close();
+    }
+  });
+
+  it('fails the appends waiting for a sync that fails, and syncs later appends again', async () => {
+    let failures = 1;
+    const { store, session, close } = await syncedStore(() => {
+      if (failures-- > 0) throw Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+    });
+    try {
+      await expect(store.append(session, [{ type: 'user.message' }])).rejects.toMatchObject({ code: 'EIO' });
+      expect(seqs(await store.append(session, [{ type: 'user.message' }]))).toEqual([2]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('syncs committed appends before it closes', async () => {
+    let syncs = 0;
+    const { store, session, close } = await syncedStore(() => (syncs += 1));
+    const appending = store.append(session, [{ type: 'user.message' }], {
+      onCommitted: () => store.close(),
+    });
+    await expect(appending).resolves.toHaveLength(1);
+    expect(syncs).toBe(1);
+    await close().catch(() => undefined);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, fdatasyncSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { IdempotencyClaim, IdempotencyStore, StoredResponse } from '../../core/idempotency.js';
@@ -51,6 +51,8 @@ interface ResourceRow {
 export interface SqliteStoreOptions {
   /** Where a subscriber's thrown or rejected error goes; defaults to a process warning. */
   onListenerError?: ListenerErrorHandler;
+  /** Flushes the write-ahead log's file to disk; `fdatasync` unless a test injects a failure. */
+  syncFile?: (fd: number) => void;
 }
 
 const MAX_PREPARED = 256;
@@ -58,13 +60,15 @@ const USER_EVENT_PREFIXES = ['user.', 'system.'];
 const isUserEvent = (type: string) => USER_EVENT_PREFIXES.some((prefix) => type.startsWith(prefix));
 
 /**
- * The embedded store: one SQLite file in WAL mode with `synchronous=FULL`, so a commit has
- * reached the disk before `append` resolves (invariant 1: durable before acknowledged).
+ * The embedded store: one SQLite file in WAL mode with `synchronous=FULL` for resources, and
+ * group-committed appends whose write-ahead log is synced before a `full` append resolves
+ * (invariant 1: durable before acknowledged).
  * better-sqlite3 is synchronous; the ports are async so a network database fits behind them.
  */
 export class SqliteStore implements SessionLog, ResourceStore, Leases, IdempotencyStore {
   readonly db: Database.Database;
   private readonly bus: EventBus;
+  private readonly syncFile: (fd: number) => void;
   /** Appends waiting for the next group commit (see `append`). */
   private pendingAppends: Array<{
     sessionId: string;
@@ -77,8 +81,12 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
   private readonly heads = new Map<string, { lastSeq: number; summary: SessionSummary }>();
   private readonly statements;
 
-  constructor(path: string, options: SqliteStoreOptions = {}) {
+  constructor(
+    private readonly path: string,
+    options: SqliteStoreOptions = {},
+  ) {
     this.bus = new EventBus(options.onListenerError);
+    this.syncFile = options.syncFile ?? fdatasyncSync;
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
@@ -126,15 +134,25 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
   }
 
   close(): void {
+    // Appends already committed are synced before the log file goes away.
+    if (this.syncScheduled) this.syncLog();
     this.db.close();
+    if (this.walFd !== null) closeSync(this.walFd);
+    this.walFd = null;
   }
 
   // ---- SessionLog ---------------------------------------------------------------------------
 
   /**
-   * Group commit: appends that arrive in the same turn of the event loop share one transaction
-   * and so one fsync. Each keeps its own savepoint, so one append's failure (a stale epoch, a
-   * duplicate id) rejects only that append. None resolves before the shared commit is on disk.
+   * Group commit: appends that arrive in the same turn of the event loop share one transaction,
+   * and every transaction committed before the next sync shares one fsync. Each append keeps
+   * its own savepoint, so one append's failure (a stale epoch, a duplicate id) rejects only that
+   * append. A batch is committed with `synchronous=NORMAL` (readable at once, safe against a
+   * process crash); `onCommitted` runs then, and the write-ahead log is fdatasync'ed in the next
+   * turn of the loop before any `full` append resolves. The work `onCommitted` starts (the
+   * brain's model request) thus overlaps the fsync; nothing is acknowledged before it.
+   * Appends resolve and reach subscribers in commit order: a batch committed while a sync is
+   * pending waits for it, whatever its durability.
    */
   append(sessionId: string, events: readonly NewEvent[], options: AppendOptions = {}): Promise<StoredEvent[]> {
     return new Promise((resolve, reject) => {
@@ -157,25 +175,62 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
       }
     });
     try {
-      if (batch.every((pending) => pending.options.durability === 'relaxed')) this.relaxed(() => commit());
-      else commit();
+      this.relaxed(() => commit());
     } catch (error) {
       // Nothing was committed: forget the heads the savepoints moved, and fail every append.
       for (const pending of batch) this.heads.delete(pending.sessionId);
       for (const pending of batch) pending.reject(error);
       return;
     }
+    const settle = (syncError?: unknown) =>
+      batch.forEach((pending, index) => {
+        const result = results[index]!;
+        if (result instanceof Error) return pending.reject(result);
+        if (syncError !== undefined) return pending.reject(syncError);
+        this.bus.publish(pending.sessionId, result);
+        pending.resolve(result);
+      });
+    const durable = batch.some((pending) => (pending.options.durability ?? 'full') === 'full');
+    const waits = durable || this.awaitingSync.length > 0;
+    const schedulesSync = durable && !this.syncScheduled;
+    if (waits) this.awaitingSync.push(settle);
+    if (schedulesSync) this.syncScheduled = true;
     batch.forEach((pending, index) => {
-      const result = results[index]!;
-      if (result instanceof Error) return pending.reject(result);
-      this.bus.publish(pending.sessionId, result);
-      pending.resolve(result);
+      if (!(results[index] instanceof Error)) pending.options.onCommitted?.();
     });
+    // Scheduled after `onCommitted`: work woken there (the brain) runs before the sync.
+    if (schedulesSync) setImmediate(() => this.syncLog());
+    if (!waits) settle();
+  }
+
+  /** Appends committed but not yet synced, in commit order (see `append`). */
+  private awaitingSync: Array<(syncError?: unknown) => void> = [];
+  private syncScheduled = false;
+  private walFd: number | null = null;
+
+  /**
+   * One fdatasync of the write-ahead log covers every transaction committed before it: what
+   * `synchronous=FULL` does at each commit. A failed sync fails the appends waiting for it
+   * (their events are committed, but whether they are on disk is unknown).
+   */
+  private syncLog(): void {
+    this.syncScheduled = false;
+    const waiting = this.awaitingSync;
+    if (waiting.length === 0) return;
+    this.awaitingSync = [];
+    let syncError: unknown;
+    try {
+      if (this.path !== ':memory:') this.syncFile((this.walFd ??= openSync(`${this.path}-wal`, 'r+')));
+    } catch (error) {
+      syncError = error;
+    }
+    for (const settle of waiting) settle(syncError);
   }
 
   /**
    * Runs `write` with `synchronous=NORMAL`: in WAL mode the commit is in the log file but not
-   * fsynced; the next FULL commit syncs it along with everything before it.
+   * fsynced; the next sync (a FULL commit, or `syncLog`) takes it to disk with everything before it.
+   * Not a cached statement: SQLite applies this pragma when it compiles it, not when it runs.
    */
   private relaxed<T>(write: () => T): T {
     this.db.pragma('synchronous = NORMAL');
