@@ -26,7 +26,8 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
   });
   let client: Anthropic | undefined;
   // Retries are the brain's (each attempt is logged).
-  const getClient = (): Anthropic => (client ??= new Anthropic({ ...endpoint(), maxRetries: 0, fetch: modelFetch }));
+  const getClient = (): Anthropic =>
+    (client ??= new Anthropic({ ...endpoint(), maxRetries: 0, fetch: modelFetch, ...openTelemetryOption() }));
 
   return {
     version: MODEL_PROVIDER_VERSION,
@@ -61,4 +62,13 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
       }
     },
   };
+}
+
+/**
+ * The SDK builds an OpenTelemetry span for every call (~0.1 ms on the time-to-first-token path),
+ * even when no tracer provider is registered. Bosun turns that off unless the operator opts in
+ * with `ANTHROPIC_OPEN_TELEMETRY` (any value but `false`), which the SDK then reads as usual.
+ */
+function openTelemetryOption(): { openTelemetry?: false } {
+  return process.env['ANTHROPIC_OPEN_TELEMETRY'] === undefined ? { openTelemetry: false } : {};
 }
