@@ -20,6 +20,11 @@ export interface BrainLimits {
   keepRecentToolResults: number;
   leaseTtlMs: number;
   leaseRenewMs: number;
+  /**
+   * A session that went idle keeps its lease and folded state this long, so its next event
+   * (a follow-up message, a custom tool result, a confirmation) starts the brain at once.
+   */
+  lingerMs: number;
   /** Sessions one worker runs at once. */
   maxConcurrentSessions: number;
   /** How often a worker looks for sessions whose lease expired (a crashed worker's). */
@@ -41,6 +46,7 @@ export const DEFAULT_LIMITS: BrainLimits = {
   keepRecentToolResults: 5,
   leaseTtlMs: 30_000,
   leaseRenewMs: 10_000,
+  lingerMs: 3_000,
   maxConcurrentSessions: 64,
   sweepIntervalMs: 5_000,
   stallAfterMs: 15 * 60_000,

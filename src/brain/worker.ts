@@ -5,6 +5,14 @@ import { SessionRunner } from './sessionRunner.js';
 
 const MAX_CACHED_FOLDS = 1_000;
 
+interface RunningSession {
+  runner: SessionRunner;
+  /** Woken while running: look at the log again before letting go. */
+  dirty: boolean;
+  /** Set while the session lingers idle (see `linger`): ends the wait. */
+  poke?: () => void;
+}
+
 /** Events that must cut the current step short (the user took control, or the session ended), and why. */
 const ABORTING: Record<string, string> = {
   'user.interrupt': 'interrupted by the user',
@@ -18,7 +26,7 @@ const ABORTING: Record<string, string> = {
  * lease; a periodic sweep picks up sessions whose worker died and whose lease has expired.
  */
 export class BrainWorker {
-  private readonly running = new Map<string, { runner: SessionRunner; dirty: boolean }>();
+  private readonly running = new Map<string, RunningSession>();
   private readonly queue: string[] = [];
   private sweepTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -39,6 +47,7 @@ export class BrainWorker {
     const current = this.running.get(sessionId);
     if (current) {
       current.dirty = true;
+      current.poke?.();
       return;
     }
     if (!this.queue.includes(sessionId)) this.queue.push(sessionId);
@@ -59,8 +68,15 @@ export class BrainWorker {
     }
   }
 
+  /** Sessions doing work; lingering ones hold no capacity. */
+  private active(): number {
+    let count = 0;
+    for (const entry of this.running.values()) if (!entry.poke) count += 1;
+    return count;
+  }
+
   private pump(): void {
-    while (this.running.size < this.deps.limits.maxConcurrentSessions && this.queue.length > 0) {
+    while (this.active() < this.deps.limits.maxConcurrentSessions && this.queue.length > 0) {
       const id = this.queue.shift();
       if (id !== undefined && !this.running.has(id)) void this.runSession(id);
     }
@@ -71,7 +87,7 @@ export class BrainWorker {
     const lease = await leases.acquire(sessionId, workerId, limits.leaseTtlMs, holderIsDead).catch(() => null);
     if (!lease) return this.finished();
     const runner = new SessionRunner(this.deps, sessionId, lease, this.takeFold(sessionId));
-    const entry = { runner, dirty: false };
+    const entry: RunningSession = { runner, dirty: false };
     this.running.set(sessionId, entry);
     const from = await log.lastSeq(sessionId).catch(() => 0);
     const unsubscribe = log.subscribe(sessionId, from, (events) => {
@@ -93,7 +109,8 @@ export class BrainWorker {
       for (;;) {
         entry.dirty = false;
         const keep = await runner.run();
-        if (!keep || !entry.dirty || this.closed) break;
+        if (!keep || this.closed) break;
+        if (!entry.dirty && !(await this.linger(entry))) break;
       }
     } catch (error) {
       logger.error({ err: error, sessionId }, 'session runner failed');
@@ -107,6 +124,28 @@ export class BrainWorker {
       if (entry.dirty && !this.closed) this.wake(sessionId);
       this.finished();
     }
+  }
+
+  /**
+   * Waits up to `lingerMs` for the idle session's next wake, keeping its lease and state: the
+   * next turn then starts without re-acquiring and re-reading. Resolves false when nothing came
+   * (or the worker is closing); the lease is then released as usual.
+   */
+  private linger(entry: RunningSession): Promise<boolean> {
+    const { lingerMs } = this.deps.limits;
+    if (lingerMs <= 0) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        entry.poke = undefined;
+        resolve(entry.dirty && !this.closed);
+      };
+      const timer = setTimeout(done, lingerMs);
+      timer.unref();
+      entry.poke = done;
+      // A lingering session is idle: it frees its capacity and does not hold up `whenIdle`.
+      this.finished();
+    });
   }
 
   private takeFold(sessionId: string): BrainState | undefined {
@@ -125,7 +164,7 @@ export class BrainWorker {
 
   private finished(): void {
     this.pump();
-    if (this.running.size === 0 && this.queue.length === 0) for (const resolve of this.idleWaiters) resolve();
+    if (this.active() === 0 && this.queue.length === 0) for (const resolve of this.idleWaiters) resolve();
   }
 
   /**
@@ -146,16 +185,17 @@ export class BrainWorker {
       this.lastSweepAt > 0 && now - this.lastSweepAt > Math.max(3 * this.deps.limits.sweepIntervalMs, 10_000);
     return {
       ok: stalled.length === 0 && !sweepLate && !this.closed,
-      running_sessions: this.running.size,
+      running_sessions: this.active(),
+      lingering_sessions: this.running.size - this.active(),
       queued_sessions: this.queue.length,
       last_sweep_at: this.lastSweepAt ? new Date(this.lastSweepAt).toISOString() : null,
       stalled_sessions: stalled,
     };
   }
 
-  /** Resolves when no session is running or queued (tests and graceful shutdown). */
+  /** Resolves when no session is running (lingering ones are idle) or queued. */
   whenIdle(): Promise<void> {
-    if (this.running.size === 0 && this.queue.length === 0) return Promise.resolve();
+    if (this.active() === 0 && this.queue.length === 0) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         this.idleWaiters.delete(done);
@@ -170,8 +210,13 @@ export class BrainWorker {
     this.closed = true;
     clearInterval(this.sweepTimer);
     this.queue.length = 0;
-    for (const { runner } of this.running.values()) runner.stop('worker shutting down');
+    for (const entry of this.running.values()) {
+      entry.runner.stop('worker shutting down');
+      entry.poke?.();
+    }
     await this.whenIdle();
+    // Lingering runs end on their poke above; let them release their leases before returning.
+    while (this.running.size > 0) await new Promise((resolve) => setImmediate(resolve));
   }
 }
 
