@@ -148,9 +148,10 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
    * and every transaction committed before the next sync shares one fsync. Each append keeps
    * its own savepoint, so one append's failure (a stale epoch, a duplicate id) rejects only that
    * append. A batch is committed with `synchronous=NORMAL` (readable at once, safe against a
-   * process crash); `onCommitted` runs then, and the write-ahead log is fdatasync'ed in the next
-   * turn of the loop before any `full` append resolves. The work `onCommitted` starts (the
-   * brain's model request) thus overlaps the fsync; nothing is acknowledged before it.
+   * process crash), then the write-ahead log is fdatasync'ed before any `full` append resolves.
+   * When an append passed `onCommitted`, that runs first and the sync waits for the next turn
+   * of the loop: the work it starts (the brain's model request) overlaps the fsync, and nothing
+   * is acknowledged before it.
    * Appends resolve and reach subscribers in commit order: a batch committed while a sync is
    * pending waits for it, whatever its durability.
    */
@@ -192,15 +193,21 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
       });
     const durable = batch.some((pending) => (pending.options.durability ?? 'full') === 'full');
     const waits = durable || this.awaitingSync.length > 0;
-    const schedulesSync = durable && !this.syncScheduled;
     if (waits) this.awaitingSync.push(settle);
+    // With work to overlap (an `onCommitted`), the sync waits for the next turn of the loop;
+    // without, it runs now, as a FULL commit would.
+    const overlapped = batch.some(
+      (pending, index) => pending.options.onCommitted && !(results[index] instanceof Error),
+    );
+    const schedulesSync = durable && overlapped && !this.syncScheduled;
     if (schedulesSync) this.syncScheduled = true;
     batch.forEach((pending, index) => {
       if (!(results[index] instanceof Error)) pending.options.onCommitted?.();
     });
-    // Scheduled after `onCommitted`: work woken there (the brain) runs before the sync.
-    if (schedulesSync) setImmediate(() => this.syncLog());
     if (!waits) settle();
+    // Scheduled after `onCommitted`: the work woken there (the brain) runs before the sync.
+    else if (schedulesSync) setImmediate(() => this.syncLog());
+    else if (durable && !overlapped) this.syncLog();
   }
 
   /** Appends committed but not yet synced, in commit order (see `append`). */
