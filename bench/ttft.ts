@@ -131,10 +131,18 @@ const cold = await runSession(sdkTurn, await newSession(), TURNS, WARMUP_TURNS, 
 // Then a server that has run for a while: a few hundred turns through each client, not counted.
 await fifty(raw, 0);
 await fifty(sdkTurn, 0);
+// Between rows: the sessions of the last one stop lingering (lingerMs, 3 s) and release their
+// leases, which is no work of the next row's turns.
+const settle = () => sleep(4_000);
+await settle();
 const rawSingle = await runSession(raw, await newSession(), TURNS, WARMUP_TURNS, 0);
+await settle();
 const rawConcurrent = await fifty(raw, 2_000);
+await settle();
 const single = await runSession(sdkTurn, await newSession(), TURNS, WARMUP_TURNS, 0);
+await settle();
 const concurrent = await fifty(sdkTurn, 2_000);
+await settle();
 const saturated = await fifty(sdkTurn, 0);
 const TARGET = 'p50 ≤ 5, p90 ≤ 10';
 printTable(

@@ -1,5 +1,5 @@
 import { closeSync, fdatasyncSync, mkdirSync, openSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { IdempotencyClaim, IdempotencyStore, StoredResponse } from '../../core/idempotency.js';
 import { IDEMPOTENCY_STALE_CLAIM_MS, IDEMPOTENCY_TTL_MS } from '../../core/idempotency.js';
@@ -81,12 +81,11 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
   private readonly heads = new Map<string, { lastSeq: number; summary: SessionSummary }>();
   private readonly statements;
 
-  constructor(
-    private readonly path: string,
-    options: SqliteStoreOptions = {},
-  ) {
+  constructor(path: string, options: SqliteStoreOptions = {}) {
     this.bus = new EventBus(options.onListenerError);
     this.syncFile = options.syncFile ?? fdatasyncSync;
+    // SQLite's write-ahead log sits beside the database; absolute, whatever the cwd becomes.
+    this.walPath = path === ':memory:' ? null : `${resolve(path)}-wal`;
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
@@ -213,6 +212,7 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
   /** Appends committed but not yet synced, in commit order (see `append`). */
   private awaitingSync: Array<(syncError?: unknown) => void> = [];
   private syncScheduled = false;
+  private readonly walPath: string | null;
   private walFd: number | null = null;
 
   /**
@@ -227,7 +227,7 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
     this.awaitingSync = [];
     let syncError: unknown;
     try {
-      if (this.path !== ':memory:') this.syncFile((this.walFd ??= openSync(`${this.path}-wal`, 'r+')));
+      if (this.walPath !== null) this.syncFile((this.walFd ??= openSync(this.walPath, 'r+')));
     } catch (error) {
       syncError = error;
     }
