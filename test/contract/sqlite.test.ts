@@ -161,6 +161,29 @@ describe('SqliteStore durability of appends', () => {
     }
   });
 
+  it('settles the batch when an onCommitted hook throws', async () => {
+    let syncs = 0;
+    const { store, session, close } = await syncedStore(() => (syncs += 1));
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.message);
+    process.on('warning', onWarning);
+    try {
+      const failing = store.append(session, [{ type: 'user.message' }], {
+        onCommitted: () => {
+          throw new Error('hook failed');
+        },
+      });
+      const other = store.append(session, [{ type: 'user.message' }]);
+      expect(seqs(await failing)).toEqual([1]);
+      expect(seqs(await other)).toEqual([2]);
+      expect(syncs).toBeGreaterThanOrEqual(1);
+      await waitFor('the warning', () => warnings.includes('hook failed'));
+    } finally {
+      process.off('warning', onWarning);
+      await close();
+    }
+  });
+
   it('syncs committed appends before it closes', async () => {
     let syncs = 0;
     const { store, session, close } = await syncedStore(() => (syncs += 1));

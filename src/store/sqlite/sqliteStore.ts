@@ -201,7 +201,13 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
     const schedulesSync = durable && overlapped && !this.syncScheduled;
     if (schedulesSync) this.syncScheduled = true;
     batch.forEach((pending, index) => {
-      if (!(results[index] instanceof Error)) pending.options.onCommitted?.();
+      if (results[index] instanceof Error || !pending.options.onCommitted) return;
+      try {
+        pending.options.onCommitted();
+      } catch (error) {
+        // The caller's hook failing must not leave this batch (or others) unsettled.
+        process.emitWarning(error instanceof Error ? error : String(error), { type: 'AppendHookError' });
+      }
     });
     if (!waits) settle();
     // Scheduled after `onCommitted`: the work woken there (the brain) runs before the sync.
