@@ -27,6 +27,10 @@ const ABORTING: Record<string, string> = {
  */
 export class BrainWorker {
   private readonly running = new Map<string, RunningSession>();
+  /** Sessions whose run is acquiring its lease: it folds the log after that, so a wake needs nothing. */
+  private readonly starting = new Set<string>();
+  /** Every run in progress, lingering ones included: `close` waits for them. */
+  private readonly runs = new Set<Promise<void>>();
   private readonly queue: string[] = [];
   private sweepTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -50,6 +54,7 @@ export class BrainWorker {
       current.poke?.();
       return;
     }
+    if (this.starting.has(sessionId)) return;
     if (!this.queue.includes(sessionId)) this.queue.push(sessionId);
     // The store is synchronous: starting the run inline would hold the caller's HTTP response
     // until the model request is on the wire.
@@ -68,9 +73,9 @@ export class BrainWorker {
     }
   }
 
-  /** Sessions doing work; lingering ones hold no capacity. */
+  /** Sessions doing work (or starting to); lingering ones hold no capacity. */
   private active(): number {
-    let count = 0;
+    let count = this.starting.size;
     for (const entry of this.running.values()) if (!entry.poke) count += 1;
     return count;
   }
@@ -78,14 +83,25 @@ export class BrainWorker {
   private pump(): void {
     while (this.active() < this.deps.limits.maxConcurrentSessions && this.queue.length > 0) {
       const id = this.queue.shift();
-      if (id !== undefined && !this.running.has(id)) void this.runSession(id);
+      if (id === undefined || this.running.has(id) || this.starting.has(id)) continue;
+      this.starting.add(id);
+      const run = this.runSession(id).catch((error: unknown) =>
+        this.deps.logger.error({ err: error, sessionId: id }, 'session run failed'),
+      );
+      this.runs.add(run);
+      void run.finally(() => this.runs.delete(run));
     }
   }
 
   private async runSession(sessionId: string): Promise<void> {
     const { leases, limits, workerId, log, logger } = this.deps;
     const lease = await leases.acquire(sessionId, workerId, limits.leaseTtlMs, holderIsDead).catch(() => null);
+    this.starting.delete(sessionId);
     if (!lease) return this.finished();
+    if (this.closed) {
+      await leases.release(lease).catch(() => undefined);
+      return this.finished();
+    }
     const runner = new SessionRunner(this.deps, sessionId, lease, this.takeFold(sessionId));
     const entry: RunningSession = { runner, dirty: false };
     this.running.set(sessionId, entry);
@@ -99,9 +115,9 @@ export class BrainWorker {
     const renew = setInterval(() => {
       leases.renew(lease, limits.leaseTtlMs).then(
         (ok) => {
-          if (!ok) runner.stop('lease lost');
+          if (!ok) this.stopRun(entry, 'lease lost');
         },
-        () => runner.stop('lease renewal failed'),
+        () => this.stopRun(entry, 'lease renewal failed'),
       );
     }, limits.leaseRenewMs);
     renew.unref();
@@ -126,6 +142,12 @@ export class BrainWorker {
     }
   }
 
+  /** Stops a run for good, whether it is working or lingering. */
+  private stopRun(entry: RunningSession, reason: string): void {
+    entry.runner.stop(reason);
+    entry.poke?.();
+  }
+
   /**
    * Waits up to `lingerMs` for the idle session's next wake, keeping its lease and state: the
    * next turn then starts without re-acquiring and re-reading. Resolves false when nothing came
@@ -138,7 +160,9 @@ export class BrainWorker {
       const done = () => {
         clearTimeout(timer);
         entry.poke = undefined;
-        resolve(entry.dirty && !this.closed);
+        // At capacity, a woken session goes back to the queue (its wake is kept as `dirty`).
+        const hasRoom = this.active() <= this.deps.limits.maxConcurrentSessions;
+        resolve(entry.dirty && hasRoom && !this.closed);
       };
       const timer = setTimeout(done, lingerMs);
       timer.unref();
@@ -210,13 +234,9 @@ export class BrainWorker {
     this.closed = true;
     clearInterval(this.sweepTimer);
     this.queue.length = 0;
-    for (const entry of this.running.values()) {
-      entry.runner.stop('worker shutting down');
-      entry.poke?.();
-    }
-    await this.whenIdle();
-    // Lingering runs end on their poke above; let them release their leases before returning.
-    while (this.running.size > 0) await new Promise((resolve) => setImmediate(resolve));
+    for (const entry of this.running.values()) this.stopRun(entry, 'worker shutting down');
+    // Every run, lingering ones included, has released its lease when its promise settles.
+    await Promise.allSettled(this.runs);
   }
 }
 

@@ -1,6 +1,7 @@
+import { mkdirSync, symlinkSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../../src/core/sessionLog.js';
 import { newId } from '../../src/protocol/ids.js';
@@ -127,7 +128,10 @@ describe('SqliteStore durability of appends', () => {
     const { store, session, close } = await syncedStore(() => steps.push('sync'));
     try {
       const delivered: string[] = [];
-      const stop = store.subscribe(session, 0, (events) => delivered.push(...events.map((event) => event.type)));
+      const stop = store.subscribe(session, 0, (events) => {
+        delivered.push(...events.map((event) => event.type));
+        steps.push('delivered');
+      });
       let brain: Promise<unknown> = Promise.resolve();
       const user = store.append(session, [{ type: 'user.message' }], {
         // What the API does: the brain starts at commit and appends before the user's sync.
@@ -140,7 +144,9 @@ describe('SqliteStore durability of appends', () => {
       await user.then(() => steps.push('user resolved'));
       await brain;
       await waitFor('delivery', () => delivered.length === 2);
-      expect(steps).toEqual(['sync', 'user resolved', 'brain resolved']);
+      // Nothing reaches a subscriber or resolves before the sync; then everything in commit order.
+      expect(steps[0]).toBe('sync');
+      expect(steps.filter((step) => step !== 'delivered')).toEqual(['sync', 'user resolved', 'brain resolved']);
       expect(delivered).toEqual(['user.message', 'span.model_request_start']);
       stop();
     } finally {
@@ -148,16 +154,48 @@ describe('SqliteStore durability of appends', () => {
     }
   });
 
-  it('fails the appends waiting for a sync that fails, and syncs later appends again', async () => {
-    let failures = 1;
+  it('fails the appends waiting for a sync that fails, and refuses every later one', async () => {
+    let syncs = 0;
     const { store, session, close } = await syncedStore(() => {
-      if (failures-- > 0) throw Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+      syncs += 1;
+      throw Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
     });
     try {
       await expect(store.append(session, [{ type: 'user.message' }])).rejects.toMatchObject({ code: 'EIO' });
-      expect(seqs(await store.append(session, [{ type: 'user.message' }]))).toEqual([2]);
+      // A later sync that succeeds would prove nothing (the kernel may have dropped the pages).
+      await expect(store.append(session, [{ type: 'user.message' }])).rejects.toMatchObject({ code: 'EIO' });
+      expect(syncs).toBe(1);
     } finally {
       await close();
+    }
+  });
+
+  it('syncs the log SQLite writes when the database path is a symlink', async () => {
+    const dir = await tempDir();
+    const real = join(dirname(dir.path), 'real');
+    mkdirSync(real);
+    symlinkSync(join(real, 'bosun.db'), dir.path);
+    try {
+      new SqliteStore(join(real, 'bosun.db')).close();
+      const store = new SqliteStore(dir.path);
+      const session = newId('session');
+      const now = new Date().toISOString();
+      await store.insert({
+        kind: 'session',
+        id: session,
+        parentId: null,
+        refVersion: null,
+        status: 'idle',
+        createdAt: now,
+        updatedAt: now,
+        archivedAt: null,
+        revision: 1,
+        body: {},
+      });
+      expect(seqs(await store.append(session, [{ type: 'user.message' }]))).toEqual([1]);
+      store.close();
+    } finally {
+      await dir.remove();
     }
   });
 

@@ -85,4 +85,21 @@ describe('an idle session lingers on its worker (lingerMs)', () => {
       await reopened.close();
     }
   });
+
+  it('takes no capacity while lingering: with room for one session, others still run', async () => {
+    const one = await startTestBosun({
+      modelUrl: model.url,
+      limits: { ...FAST_LIMITS, lingerMs: 60_000, maxConcurrentSessions: 1 },
+    });
+    try {
+      const first = await newSession(one);
+      const second = await newSession(one);
+      await turn(one, first, 'a');
+      await turn(one, second, 'b');
+      await turn(one, first, 'c');
+      expect(await brainHealth(one)).toMatchObject({ running_sessions: 0, lingering_sessions: 2 });
+    } finally {
+      await one.close();
+    }
+  });
 });

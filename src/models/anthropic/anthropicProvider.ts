@@ -66,9 +66,10 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
 
 /**
  * The SDK builds an OpenTelemetry span for every call (~0.1 ms on the time-to-first-token path),
- * even when no tracer provider is registered. Bosun turns that off unless the operator opts in
- * with `ANTHROPIC_OPEN_TELEMETRY` (any value but `false`), which the SDK then reads as usual.
+ * even when no tracer provider is registered. Bosun turns that off unless the operator sets one
+ * of the SDK's `ANTHROPIC_OPEN_TELEMETRY*` variables, which the SDK then reads as usual.
  */
 function openTelemetryOption(): { openTelemetry?: false } {
-  return process.env['ANTHROPIC_OPEN_TELEMETRY'] === undefined ? { openTelemetry: false } : {};
+  const configured = Object.keys(process.env).some((name) => name.startsWith('ANTHROPIC_OPEN_TELEMETRY'));
+  return configured ? {} : { openTelemetry: false };
 }

@@ -1,5 +1,5 @@
-import { closeSync, fdatasyncSync, mkdirSync, openSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { closeSync, fdatasyncSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { IdempotencyClaim, IdempotencyStore, StoredResponse } from '../../core/idempotency.js';
 import { IDEMPOTENCY_STALE_CLAIM_MS, IDEMPOTENCY_TTL_MS } from '../../core/idempotency.js';
@@ -84,8 +84,6 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
   constructor(path: string, options: SqliteStoreOptions = {}) {
     this.bus = new EventBus(options.onListenerError);
     this.syncFile = options.syncFile ?? fdatasyncSync;
-    // SQLite's write-ahead log sits beside the database; absolute, whatever the cwd becomes.
-    this.walPath = path === ':memory:' ? null : `${resolve(path)}-wal`;
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
@@ -94,6 +92,11 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
     this.db.pragma('foreign_keys = ON');
     migrate(this.db, new URL('./migrations/', import.meta.url));
     this.statements = this.prepare();
+    // The write-ahead log sits beside the database file SQLite opened: symlinks resolved, absolute.
+    const main = (this.db.pragma('database_list') as Array<{ name: string; file: string }>).find(
+      (entry) => entry.name === 'main',
+    );
+    this.walPath = main?.file ? `${main.file}-wal` : null;
   }
 
   /**
@@ -155,6 +158,7 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
    * pending waits for it, whatever its durability.
    */
   append(sessionId: string, events: readonly NewEvent[], options: AppendOptions = {}): Promise<StoredEvent[]> {
+    if (this.syncFailure !== undefined) return Promise.reject(this.syncFailure);
     return new Promise((resolve, reject) => {
       this.pendingAppends.push({ sessionId, events, options, resolve, reject });
       if (this.pendingAppends.length === 1) setImmediate(() => this.flushAppends());
@@ -223,21 +227,41 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
 
   /**
    * One fdatasync of the write-ahead log covers every transaction committed before it: what
-   * `synchronous=FULL` does at each commit. A failed sync fails the appends waiting for it
-   * (their events are committed, but whether they are on disk is unknown).
+   * `synchronous=FULL` does at each commit. A failed sync is fatal to this store, as in
+   * PostgreSQL: the kernel may have dropped the pages it could not write, so a later sync that
+   * succeeds proves nothing. The appends waiting for it and every later one are refused; the
+   * process must be restarted, and the log then recovers as the prefix that reached the disk.
    */
   private syncLog(): void {
     this.syncScheduled = false;
     const waiting = this.awaitingSync;
     if (waiting.length === 0) return;
     this.awaitingSync = [];
-    let syncError: unknown;
-    try {
-      if (this.walPath !== null) this.syncFile((this.walFd ??= openSync(this.walPath, 'r+')));
-    } catch (error) {
-      syncError = error;
+    if (this.syncFailure === undefined) {
+      try {
+        if (this.walPath !== null) this.syncFile(this.openWal(this.walPath));
+      } catch (error) {
+        this.syncFailure = error instanceof Error ? error : new Error(String(error));
+      }
     }
-    for (const settle of waiting) settle(syncError);
+    for (const settle of waiting) settle(this.syncFailure);
+  }
+
+  /** Set once a sync of the log failed; every later append is refused with it. */
+  private syncFailure: Error | undefined = undefined;
+
+  private openWal(walPath: string): number {
+    if (this.walFd !== null) return this.walFd;
+    const fd = openSync(walPath, 'r+');
+    // A log file SQLite created but never synced itself: make its directory entry durable too.
+    const directory = openSync(dirname(walPath), 'r');
+    try {
+      fsyncSync(directory);
+    } finally {
+      closeSync(directory);
+    }
+    this.walFd = fd;
+    return fd;
   }
 
   /**
