@@ -210,7 +210,7 @@ export class BrainWorker {
     return {
       ok: stalled.length === 0 && !sweepLate && !this.closed,
       running_sessions: this.active(),
-      lingering_sessions: this.running.size - this.active(),
+      lingering_sessions: [...this.running.values()].filter((entry) => entry.poke).length,
       queued_sessions: this.queue.length,
       last_sweep_at: this.lastSweepAt ? new Date(this.lastSweepAt).toISOString() : null,
       stalled_sessions: stalled,
