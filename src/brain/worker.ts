@@ -56,8 +56,9 @@ export class BrainWorker {
     }
     if (this.starting.has(sessionId)) return;
     if (!this.queue.includes(sessionId)) this.queue.push(sessionId);
-    // The store is synchronous: starting the run inline would hold the caller's HTTP response
-    // until the model request is on the wire.
+    // Not inline: the caller may be in the middle of a store commit (`onCommitted`) or of an
+    // HTTP handler, and the store is synchronous. The next turn of the loop runs the brain
+    // before the commit's fsync (see SqliteStore.append).
     setImmediate(() => this.pump());
   };
 

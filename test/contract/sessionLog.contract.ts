@@ -1,12 +1,21 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StaleEpochError } from '../../src/core/errors.js';
 import type { Leases } from '../../src/core/leases.js';
-import type { ResourceRecord, ResourceStore } from '../../src/core/resourceStore.js';
+import type { ResourceStore } from '../../src/core/resourceStore.js';
 import type { NewEvent, SessionLog, StoredEvent } from '../../src/core/sessionLog.js';
 import { emptySessionSummary, foldSessionSummary } from '../../src/core/sessionSummary.js';
 import { newId } from '../../src/protocol/ids.js';
 import { UnknownSessionError } from '../../src/core/errors.js';
-import { clockPast, collectProcessErrors, sleep, tick, waitFor, type MakeStore, type StoreHandle } from './support.js';
+import {
+  clockPast,
+  collectProcessErrors,
+  sessionRecord,
+  sleep,
+  tick,
+  waitFor,
+  type MakeStore,
+  type StoreHandle,
+} from './support.js';
 
 /** A session log lives beside its session record and is fenced by the session's lease. */
 export type SessionLogStore = SessionLog & ResourceStore & Leases;
@@ -14,22 +23,6 @@ export type SessionLogStore = SessionLog & ResourceStore & Leases;
 const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
 const seqs = (events: readonly StoredEvent[]) => events.map((event) => event.seq);
 const ev = (type = 'agent.message', data: Record<string, unknown> = {}): NewEvent => ({ type, data });
-
-function sessionRecord(id: string, status: string | null = 'idle'): ResourceRecord {
-  const now = new Date().toISOString();
-  return {
-    kind: 'session',
-    id,
-    parentId: newId('agent'),
-    refVersion: 1,
-    status,
-    createdAt: now,
-    updatedAt: now,
-    archivedAt: null,
-    revision: 1,
-    body: {},
-  };
-}
 
 /** Records every delivery of one subscription. */
 function record(store: SessionLog, sessionId: string, afterSeq: number) {

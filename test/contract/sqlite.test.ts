@@ -10,7 +10,7 @@ import { idempotencyContract } from './idempotency.contract.js';
 import { leasesContract } from './leases.contract.js';
 import { resourceStoreContract } from './resourceStore.contract.js';
 import { sessionLogContract } from './sessionLog.contract.js';
-import { waitFor, type MakeStore } from './support.js';
+import { sessionRecord, waitFor, type MakeStore } from './support.js';
 
 const seqs = (events: readonly StoredEvent[]) => events.map((event) => event.seq);
 
@@ -86,19 +86,7 @@ describe('SqliteStore durability of appends', () => {
     const dir = await tempDir();
     const store = new SqliteStore(dir.path, { syncFile });
     const session = newId('session');
-    const now = new Date().toISOString();
-    await store.insert({
-      kind: 'session',
-      id: session,
-      parentId: null,
-      refVersion: null,
-      status: 'idle',
-      createdAt: now,
-      updatedAt: now,
-      archivedAt: null,
-      revision: 1,
-      body: {},
-    });
+    await store.insert(sessionRecord(session));
     return {
       store,
       session,
@@ -179,19 +167,7 @@ describe('SqliteStore durability of appends', () => {
       new SqliteStore(join(real, 'bosun.db')).close();
       const store = new SqliteStore(dir.path);
       const session = newId('session');
-      const now = new Date().toISOString();
-      await store.insert({
-        kind: 'session',
-        id: session,
-        parentId: null,
-        refVersion: null,
-        status: 'idle',
-        createdAt: now,
-        updatedAt: now,
-        archivedAt: null,
-        revision: 1,
-        body: {},
-      });
+      await store.insert(sessionRecord(session));
       expect(seqs(await store.append(session, [{ type: 'user.message' }]))).toEqual([1]);
       store.close();
     } finally {

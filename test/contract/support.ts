@@ -1,3 +1,5 @@
+import type { ResourceRecord } from '../../src/core/resourceStore.js';
+import { newId } from '../../src/protocol/ids.js';
 /**
  * What every contract suite is given: a factory for a fresh, empty store and a way to close it.
  * Each test gets its own store, so tests never see each other's data.
@@ -8,6 +10,23 @@ export interface StoreHandle<S> {
 }
 
 export type MakeStore<S> = () => Promise<StoreHandle<S>>;
+
+/** A session's record, for a log to belong to. */
+export function sessionRecord(id: string, status: string | null = 'idle'): ResourceRecord {
+  const now = new Date().toISOString();
+  return {
+    kind: 'session',
+    id,
+    parentId: newId('agent'),
+    refVersion: 1,
+    status,
+    createdAt: now,
+    updatedAt: now,
+    archivedAt: null,
+    revision: 1,
+    body: {},
+  };
+}
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

@@ -56,6 +56,15 @@ export interface SqliteStoreOptions {
 }
 
 const MAX_PREPARED = 256;
+
+/** An append's `onCommitted`: its failure is reported, and never leaves a batch unsettled. */
+function runHook(hook: (() => void) | undefined): void {
+  try {
+    hook?.();
+  } catch (error) {
+    process.emitWarning(error instanceof Error ? error : String(error), { type: 'AppendHookError' });
+  }
+}
 const USER_EVENT_PREFIXES = ['user.', 'system.'];
 const isUserEvent = (type: string) => USER_EVENT_PREFIXES.some((prefix) => type.startsWith(prefix));
 
@@ -205,13 +214,7 @@ export class SqliteStore implements SessionLog, ResourceStore, Leases, Idempoten
     const schedulesSync = durable && overlapped && !this.syncScheduled;
     if (schedulesSync) this.syncScheduled = true;
     batch.forEach((pending, index) => {
-      if (results[index] instanceof Error || !pending.options.onCommitted) return;
-      try {
-        pending.options.onCommitted();
-      } catch (error) {
-        // The caller's hook failing must not leave this batch (or others) unsettled.
-        process.emitWarning(error instanceof Error ? error : String(error), { type: 'AppendHookError' });
-      }
+      if (!(results[index] instanceof Error)) runHook(pending.options.onCommitted);
     });
     if (!waits) settle();
     // Scheduled after `onCommitted`: the work woken there (the brain) runs before the sync.
